@@ -1,0 +1,1 @@
+"""The boto3 edges: the only modules that talk to AWS."""

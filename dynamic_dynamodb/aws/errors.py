@@ -1,0 +1,53 @@
+"""Translate botocore's exceptions into the project's own, with one clear message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import botocore.exceptions
+
+from dynamic_dynamodb.errors import AwsError, AwsSetupError
+
+T = TypeVar("T")
+
+
+def error_code(exc: BaseException) -> str:
+    if isinstance(exc, botocore.exceptions.ClientError):
+        return str(exc.response.get("Error", {}).get("Code", "Unknown"))
+    return type(exc).__name__
+
+
+@contextmanager
+def translated(what: str) -> Iterator[None]:
+    """Run an AWS call; raise AwsSetupError for setup problems, AwsError otherwise."""
+    try:
+        yield
+    except botocore.exceptions.NoCredentialsError:
+        raise AwsSetupError(
+            f"{what}: no AWS credentials found (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
+            f"--profile, or use an instance role)", "NoCredentials") from None
+    except botocore.exceptions.NoRegionError:
+        raise AwsSetupError(f"{what}: no AWS region (set --region or AWS_REGION)",
+                            "NoRegion") from None
+    except (botocore.exceptions.EndpointConnectionError,
+            botocore.exceptions.ConnectTimeoutError) as exc:
+        raise AwsError(f"{what}: cannot reach AWS endpoint ({exc})", "EndpointUnreachable") \
+            from None
+    except botocore.exceptions.ReadTimeoutError as exc:
+        raise AwsError(f"{what}: timed out ({exc})", "ReadTimeout") from None
+    except botocore.exceptions.ClientError as exc:
+        code = error_code(exc)
+        message = exc.response.get("Error", {}).get("Message", "")
+        if code in ("UnrecognizedClientException", "InvalidClientTokenId",
+                    "InvalidSignatureException", "AccessDeniedException", "AccessDenied"):
+            raise AwsError(f"{what}: {code}: {message}", code, transient=False) from None
+        raise AwsError(f"{what}: {code}: {message}", code) from None
+    except botocore.exceptions.BotoCoreError as exc:
+        raise AwsError(f"{what}: {exc}", type(exc).__name__) from None
+
+
+def call(what: str, fn: Callable[[], T]) -> T:
+    with translated(what):
+        return fn()

@@ -1,0 +1,61 @@
+"""The interfaces the Scheduler talks to. boto3 implements them for the daemon;
+the simulator implements them in memory with a simulated clock."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from dynamic_dynamodb.core.types import Decision, ResourceId, ScaleEvent, TableState, Usage
+
+
+@dataclass(frozen=True)
+class MetricRequest:
+    """Usage wanted for one resource over a window (minutes back from now)."""
+
+    resource: ResourceId
+    window_start_minutes: int
+    window_minutes: int
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """What UpdateTable did: the decisions applied (after any fallback) and a note."""
+
+    applied: tuple[Decision, ...]
+    note: str = ""
+
+
+class TablesApi(Protocol):
+    def list_tables(self) -> list[str]: ...
+
+    def describe(self, table: str) -> TableState: ...
+
+    def update(self, table: str, decisions: Sequence[Decision]) -> UpdateResult: ...
+
+    def autoscaling_managed(self, tables: Sequence[str]) -> set[ResourceId]: ...
+
+
+class MetricsApi(Protocol):
+    def read(self, requests: Sequence[MetricRequest],
+             now: datetime) -> dict[ResourceId, Usage | None]: ...
+
+
+class Notifier(Protocol):
+    def notify(self, event: ScaleEvent, topic_arn: str | None,
+               message_types: frozenset[str]) -> None: ...
+
+
+class Breaker(Protocol):
+    def check(self, targets: Sequence[tuple[str, float, ResourceId]]
+              ) -> dict[ResourceId, tuple[bool, str]]: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; True when woken early by a stop request."""
+        ...

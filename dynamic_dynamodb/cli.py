@@ -1,0 +1,182 @@
+"""The command line: flags to configuration, subcommands, and exit codes (only here).
+
+Exit codes: 0 ok; 1 runtime failure (AWS unreachable, a table failed in
+``--run-once``, daemon control failed); 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from dynamic_dynamodb import __version__
+from dynamic_dynamodb.config.loader import from_command_line
+from dynamic_dynamodb.config.model import Config
+from dynamic_dynamodb.errors import (
+    EXIT_OK,
+    EXIT_RUNTIME,
+    EXIT_USAGE,
+    AwsError,
+    ConfigError,
+    DynamicDynamoDBError,
+)
+
+# Table options offered as flags: the original's, plus the newer scaling ones.
+TABLE_FLAGS = [
+    f"{opt}"
+    for rw, r_w in (("reads", "read"), ("writes", "write"))
+    for opt in (
+        f"{rw}-upper-threshold", f"{rw}-lower-threshold", f"throttled-{rw}-upper-threshold",
+        f"increase-{rw}-with", f"decrease-{rw}-with", f"increase-{rw}-unit",
+        f"decrease-{rw}-unit", f"min-provisioned-{rw}", f"max-provisioned-{rw}",
+        f"num-{r_w}-checks-before-scale-down", f"num-{r_w}-checks-reset-percent",
+        f"allow-scaling-down-{rw}-on-0-percent", f"target-{rw}-utilisation",
+    )
+] + ["scaling-mode", "maintenance-windows", "always-decrease-rw-together",
+     "lookback-window-start", "lookback-period", "sns-topic-arn", "sns-message-types"]
+GLOBAL_FLAGS = ["region", "profile", "check-interval", "aws-access-key-id",
+                "aws-secret-access-key", "circuit-breaker-url", "circuit-breaker-timeout"]
+LOGGING_FLAGS = ["log-level", "log-file", "log-config-file", "log-format"]
+
+_SHORT = {"region": "-r", "table-name": "-t", "config": "-c"}
+
+
+def _param(name: str) -> str:
+    return name.replace("-", "_")
+
+
+def config_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The flags that build a configuration (shared by the daemon, status and simulate)."""
+    for name in reversed(TABLE_FLAGS + GLOBAL_FLAGS + LOGGING_FLAGS):
+        decls = [f"--{name}"] + ([_SHORT[name]] if name in _SHORT else [])
+        fn = click.option(*decls, _param(name), metavar="VALUE", default=None,
+                          help=f"see example-config.conf: {name}")(fn)
+    fn = click.option("--table-name", "-t", "table_name", metavar="REGEX",
+                      help="table(s) to manage: a regex matched from the start of the name; "
+                           "replaces the config file's tables")(fn)
+    fn = click.option("--config", "-c", "config_file", metavar="FILE",
+                      type=click.Path(dir_okay=False),
+                      help="INI configuration file (the original's format)")(fn)
+    return fn
+
+
+def build_config(params: dict[str, Any], **runtime: Any) -> Config:
+    def pick(names: list[str]) -> dict[str, str]:
+        return {n: str(params[_param(n)]) for n in names if params.get(_param(n)) is not None}
+
+    return from_command_line(
+        params.get("table_name"), pick(TABLE_FLAGS), pick(GLOBAL_FLAGS), pick(LOGGING_FLAGS),
+        runtime=runtime, config_file=params.get("config_file"))
+
+
+@click.group(invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"],
+                               "max_content_width": 100})
+@config_options
+@click.option("--dry-run", is_flag=True, help="log what would change; change nothing")
+@click.option("--run-once", is_flag=True, help="one cycle, then exit (0 if every table "
+                                               "was handled)")
+@click.option("--show-config", is_flag=True, help="print the effective configuration as JSON "
+                                                  "(secrets masked) and exit")
+@click.option("--daemon", type=click.Choice(["start", "stop", "restart", "foreground", "fg"]),
+              help="run as a daemon")
+@click.option("--instance", default="default", show_default=True,
+              help="daemon instance name (pid file dynamic-dynamodb.<instance>.pid)")
+@click.option("--pid-file-dir", default="/tmp", show_default=True, type=click.Path(),
+              help="directory of the daemon's pid file")
+@click.option("--metrics-port", type=click.IntRange(0, 65535), default=None,
+              help="serve Prometheus metrics on this port (needs prometheus-client)")
+@click.version_option(__version__, "--version", prog_name="dynamic-dynamodb")
+@click.pass_context
+def cli(ctx: click.Context, **params: Any) -> int:
+    """Keep DynamoDB tables' provisioned capacity matched to their load.
+
+    Without a subcommand, runs the autoscaler: every check interval it reads the
+    consumed and throttled capacity of each matching table (and GSI) from
+    CloudWatch, decides, and calls UpdateTable.
+    """
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = params
+        return EXIT_OK
+    if params["daemon"] in ("stop",):
+        from dynamic_dynamodb import daemon
+
+        return daemon.stop(params["pid_file_dir"], params["instance"])
+    config = build_config(params, dry_run=params["dry_run"])
+    if params["show_config"]:
+        from dynamic_dynamodb.config.show import show_config
+
+        click.echo(show_config(config))
+        return EXIT_OK
+    if params["daemon"]:
+        from dynamic_dynamodb import daemon
+
+        return daemon.control(params["daemon"], config, params)
+    return run_foreground(config, params["run_once"], params.get("metrics_port"))
+
+
+def run_foreground(config: Config, run_once: bool, metrics_port: int | None = None,
+                   stop: threading.Event | None = None) -> int:
+    """Run the Scheduler in this process until SIGTERM/SIGINT (or one cycle)."""
+    from dynamic_dynamodb.runner import build_scheduler, setup_logging
+
+    setup_logging(config.logging)
+    stop = stop or threading.Event()
+    scheduler = build_scheduler(config, stop=stop, metrics_port=metrics_port)
+    if threading.current_thread() is threading.main_thread():
+        def on_signal(signum: int, _frame: object) -> None:
+            stop.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+    report = scheduler.run(run_once=run_once)
+    if run_once:
+        return EXIT_OK if report is not None and report.ok else EXIT_RUNTIME
+    return EXIT_OK
+
+
+@cli.command()
+@click.option("--minutes", default=60, show_default=True, type=click.IntRange(5, 24 * 60),
+              help="minutes of simulated load to replay")
+@click.option("--speed", default=0.05, show_default=True, type=click.FloatRange(0, 60),
+              help="wall seconds per simulated minute")
+def demo(minutes: int, speed: float) -> int:
+    """Run the real loop against a local AWS API (no AWS account needed).
+
+    Starts a local DynamoDB/CloudWatch server in-process, creates a table, feeds it
+    a load curve in accelerated time, and prints each decision.
+    """
+    from dynamic_dynamodb.demo import run_demo
+
+    return run_demo(minutes=minutes, speed=speed)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: maps every error to one clear line and an exit code."""
+    try:
+        code = cli.main(args=argv, prog_name="dynamic-dynamodb", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        code = EXIT_USAGE if exc.exit_code == 2 else exc.exit_code
+    except click.Abort:
+        click.echo("aborted", err=True)
+        code = EXIT_RUNTIME
+    except ConfigError as exc:
+        click.echo(exc.report(), err=True)
+        code = EXIT_USAGE
+    except AwsError as exc:
+        click.echo(f"error: {exc}", err=True)
+        code = EXIT_RUNTIME
+    except DynamicDynamoDBError as exc:
+        click.echo(f"error: {exc}", err=True)
+        code = EXIT_RUNTIME
+    except KeyboardInterrupt:
+        code = EXIT_OK
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -1,0 +1,194 @@
+"""The one typed, frozen configuration tree.
+
+Built once by the loader (command line and/or INI file), validated completely,
+then passed explicitly to everything that needs it. Reads and writes share one
+``DimensionPolicy`` type; tables and GSIs share one ``ResourcePolicy`` type.
+Defaults are the original Dynamic DynamoDB's, except where the README says
+otherwise (min/max optional, lookback window).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+Unit = Literal["percent", "units"]
+ScalingMode = Literal["threshold", "target"]
+
+# DynamoDB's default per-table quota; "no max" means this.
+DEFAULT_MAX_CAPACITY = 40_000
+MIN_CAPACITY = 1
+
+SNS_MESSAGE_TYPES = frozenset(
+    {"scale-up", "scale-down", "high-throughput-alarm", "low-throughput-alarm", "error"}
+)
+
+# A step table such as {0: 0, 80: 10, 100: 100}, kept as sorted (key, value) pairs.
+ScaleTable = tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class MaintenanceWindow:
+    """A UTC time slot, in minutes after midnight; may wrap midnight (start > end)."""
+
+    start_minute: int
+    end_minute: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.start_minute // 60:02d}:{self.start_minute % 60:02d}-"
+            f"{self.end_minute // 60:02d}:{self.end_minute % 60:02d}"
+        )
+
+
+@dataclass(frozen=True)
+class DimensionPolicy:
+    """How one dimension (reads or writes) of a table or GSI is scaled."""
+
+    enabled: bool = True
+    up_scaling: bool = True
+    down_scaling: bool = True
+    upper_threshold: float = 90.0
+    lower_threshold: float = 30.0
+    throttled_upper_threshold: int = 0  # 0 disables the throttle trigger
+    increase_with: float = 50.0
+    increase_unit: Unit = "percent"
+    decrease_with: float = 50.0
+    decrease_unit: Unit = "percent"
+    min_provisioned: int | None = None  # None: DynamoDB's minimum, 1
+    max_provisioned: int | None = None  # None: DynamoDB's default quota, 40,000
+    checks_before_scale_down: int = 1
+    checks_reset_percent: float = 0.0
+    allow_scale_down_at_0_percent: bool = False
+    upper_alarm_threshold: float = 0.0  # 0 disables
+    lower_alarm_threshold: float = 0.0  # 0 disables
+    # Granular scaling (the original's names without the dimension).
+    increase_consumed_unit: Unit | None = None
+    increase_consumed_with: float | None = None
+    increase_consumed_scale: ScaleTable | None = None
+    increase_throttled_by_provisioned_unit: Unit | None = None
+    increase_throttled_by_provisioned_scale: ScaleTable | None = None
+    increase_throttled_by_consumed_unit: Unit | None = None
+    increase_throttled_by_consumed_scale: ScaleTable | None = None
+    decrease_consumed_unit: Unit | None = None
+    decrease_consumed_with: float | None = None
+    decrease_consumed_scale: ScaleTable | None = None
+    # Target mode: the utilisation (percent of provisioned) to aim for.
+    target_utilisation: float = 70.0
+
+    @property
+    def min_capacity(self) -> int:
+        return max(MIN_CAPACITY, self.min_provisioned or MIN_CAPACITY)
+
+    @property
+    def max_capacity(self) -> int:
+        return self.max_provisioned if self.max_provisioned is not None else DEFAULT_MAX_CAPACITY
+
+
+@dataclass(frozen=True)
+class DecreasePlan:
+    """How the day's few decreases are spent (see core/budget.py)."""
+
+    # A decrease must save at least this share of the current capacity...
+    min_saving_percent: float = 10.0
+    # ...and at least this many units, or it is not worth one of the day's decreases.
+    min_saving_units: int = 1
+    # Spread the quick (free) decreases over the UTC day; see core/budget.py.
+    pacing: bool = True
+
+
+@dataclass(frozen=True)
+class ResourcePolicy:
+    """Settings for a table or a GSI (the key is a regex matched from the start)."""
+
+    key: str
+    reads: DimensionPolicy = field(default_factory=DimensionPolicy)
+    writes: DimensionPolicy = field(default_factory=DimensionPolicy)
+    scaling_mode: ScalingMode = "threshold"
+    always_decrease_rw_together: bool = False
+    maintenance_windows: tuple[MaintenanceWindow, ...] = ()
+    sns_topic_arn: str | None = None
+    sns_message_types: frozenset[str] = frozenset()
+    # Lookback window in minutes: from ``lookback_window_start`` minutes ago, for
+    # ``lookback_period`` minutes. The original read 15..10 minutes ago; CloudWatch
+    # publishes DynamoDB minutes within about 2-3 minutes, so 8..3 is safe and fresher.
+    lookback_window_start: int = 8
+    lookback_period: int = 5
+    circuit_breaker_url: str | None = None
+    circuit_breaker_timeout_ms: float = 10_000.0
+    # The original froze every change when the breaker was open; we only hold decreases
+    # unless this is set.
+    breaker_freezes_increases: bool = False
+    # Manage even when an Application Auto Scaling policy exists (two scalers would fight).
+    ignore_aws_autoscaling: bool = False
+    decrease_plan: DecreasePlan = field(default_factory=DecreasePlan)
+
+    def of(self, dim: str) -> DimensionPolicy:
+        return self.reads if dim == "reads" else self.writes
+
+    def matches(self, name: str) -> bool:
+        return re.match(self.key, name) is not None
+
+
+@dataclass(frozen=True)
+class GsiPolicy(ResourcePolicy):
+    """A ``[gsi: <regex> table: <table-key>]`` section."""
+
+    table_key: str = ""
+
+
+@dataclass(frozen=True)
+class TablePolicy(ResourcePolicy):
+    """A ``[table: <regex>]`` section with the GSI sections that name it."""
+
+    gsis: tuple[GsiPolicy, ...] = ()
+
+    def gsi_policy(self, index_name: str) -> GsiPolicy | None:
+        """The first GSI section in file order whose key matches ``index_name``."""
+        for gsi in self.gsis:
+            if gsi.matches(index_name):
+                return gsi
+        return None
+
+
+@dataclass(frozen=True)
+class GlobalConfig:
+    region: str | None = None  # None: boto3's chain (AWS_REGION, profile, ...)
+    profile: str | None = None
+    aws_access_key_id: str | None = None
+    aws_secret_access_key: str | None = None
+    check_interval: int = 300
+    circuit_breaker_url: str | None = None
+    circuit_breaker_timeout_ms: float = 10_000.0
+    dry_run: bool = False
+    # Concurrency and timeouts for AWS calls.
+    describe_concurrency: int = 16
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    max_attempts: int = 5
+    # Repeated failures of one table before an ``error`` notification.
+    failures_before_error: int = 3
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    level: str = "info"
+    file: str | None = None
+    config_file: str | None = None
+    format: Literal["text", "json"] = "text"
+
+
+@dataclass(frozen=True)
+class Config:
+    global_: GlobalConfig = field(default_factory=GlobalConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+    tables: tuple[TablePolicy, ...] = ()
+    source: str | None = None  # the config file's path, for messages and reload
+
+    def table_policy(self, table_name: str) -> TablePolicy | None:
+        """The first table section in file order whose key matches ``table_name``."""
+        for policy in self.tables:
+            if policy.matches(table_name):
+                return policy
+        return None

@@ -1,0 +1,193 @@
+"""decide(): one path for reads and writes, tables and GSIs.
+
+A scaling mode proposes a capacity per dimension; min/max clamp it; then the
+guards may hold a decrease (or, for a frozen breaker, an increase). Every step
+returns a reason, and the final reason is what the log line and notification say.
+Unknown never leads to a decrease: missing metrics or a resource that is not
+ACTIVE hold everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from dynamic_dynamodb.config.model import DimensionPolicy, ResourcePolicy
+from dynamic_dynamodb.core import budget, target, threshold, windows
+from dynamic_dynamodb.core.types import (
+    Alarm,
+    Decision,
+    Dimension,
+    DimensionDecision,
+    DimensionHistory,
+    DimensionUsage,
+    Direction,
+    Reason,
+    ResourceHistory,
+    ResourceState,
+    Usage,
+)
+
+
+@dataclass(frozen=True)
+class Guards:
+    """Facts from the edges that the core needs besides state and usage."""
+
+    breaker_open: bool = False
+    breaker_message: str = ""
+
+
+def _hold_all(state: ResourceState, history: ResourceHistory, reason: Reason) -> Decision:
+    return Decision(
+        state.id,
+        DimensionDecision(state.reads, state.reads, reason),
+        DimensionDecision(state.writes, state.writes, reason),
+        history,
+    )
+
+
+def _propose(policy: ResourcePolicy, p: DimensionPolicy, current: int, usage: DimensionUsage,
+             history: DimensionHistory, now: datetime) -> threshold.Proposal:
+    if policy.scaling_mode == "target":
+        return target.propose(p, current, usage, history, now)
+    return threshold.propose(p, current, usage, history)
+
+
+def _clamp(p: DimensionPolicy, current: int, proposal: threshold.Proposal) -> tuple[int, Reason]:
+    clamped = max(p.min_capacity, min(p.max_capacity, proposal.target))
+    if clamped == proposal.target:
+        return clamped, proposal.reason
+    if clamped == p.min_capacity:
+        why = f"min-provisioned {p.min_capacity}"
+    else:
+        why = f"max-provisioned {p.max_capacity}"
+    if clamped == current:
+        return clamped, Reason("clamped", f"{proposal.reason.message}; held at {why}")
+    return clamped, Reason("clamped", f"{proposal.reason.message}; limited to {why}")
+
+
+def _throttled(p: DimensionPolicy, usage: DimensionUsage) -> bool:
+    """Throttled beyond what the user tolerates (any event when no threshold is set)."""
+    return usage.throttle_events > p.throttled_upper_threshold
+
+
+def _alarm(state: ResourceState, dim: Dimension, p: DimensionPolicy, pct: float,
+           history: DimensionHistory) -> tuple[DimensionHistory, Alarm | None]:
+    kind = ""
+    if p.upper_alarm_threshold > 0 and pct > p.upper_alarm_threshold:
+        kind = "high"
+    elif p.lower_alarm_threshold > 0 and pct < p.lower_alarm_threshold:
+        kind = "low"
+    new_history = DimensionHistory(history.low_checks, kind, history.recent_demand,
+                                   history.last_sample_at, history.extra)
+    if not kind or kind == history.alarm:
+        return new_history, None
+    limit = p.upper_alarm_threshold if kind == "high" else p.lower_alarm_threshold
+    word = "above" if kind == "high" else "below"
+    return new_history, Alarm(
+        state.id, dim, f"{kind}-throughput-alarm",
+        f"{state.id} {dim.value}: consumed {pct:.1f} % is {word} the alarm threshold {limit:g} %",
+    )
+
+
+def _decide_dimension(state: ResourceState, dim: Dimension, policy: ResourcePolicy,
+                      usage: DimensionUsage, history: DimensionHistory, now: datetime,
+                      guards: Guards) -> tuple[DimensionDecision, DimensionHistory, Alarm | None]:
+    p = policy.of(dim.value)
+    current = state.provisioned(dim)
+    history, alarm = _alarm(state, dim, p, usage.consumed_percent(current), history)
+    if not p.enabled:
+        return (DimensionDecision(current, current,
+                                  Reason("disabled", f"autoscaling of {dim.value} is disabled")),
+                history, alarm)
+
+    proposal = _propose(policy, p, current, usage, history, now)
+    target_units, reason = _clamp(p, current, proposal)
+    decision = DimensionDecision(current, target_units, reason)
+    history = proposal.history
+
+    if decision.direction is Direction.UP:
+        if not p.up_scaling:
+            decision = decision.hold(Reason("up-scaling-disabled",
+                                            f"{reason.message}; held: up-scaling disabled"))
+        elif guards.breaker_open and policy.breaker_freezes_increases:
+            decision = decision.hold(Reason("breaker-open",
+                                            f"increase held: circuit breaker open "
+                                            f"({guards.breaker_message})"))
+    elif decision.direction is Direction.DOWN:
+        hold = _decrease_hold(policy, p, usage, now, guards)
+        if hold is not None:
+            decision = decision.hold(Reason(hold.code, f"{hold.message} (wanted {target_units}: "
+                                                       f"{reason.message})"))
+        else:
+            worth = budget.worth_it(current, target_units, policy.decrease_plan)
+            if not worth.allowed:
+                decision = decision.hold(Reason("not-worth-a-decrease",
+                                                f"decrease held: {worth.message}"))
+    return decision, history, alarm
+
+
+def _decrease_hold(policy: ResourcePolicy, p: DimensionPolicy, usage: DimensionUsage,
+                   now: datetime, guards: Guards) -> Reason | None:
+    """The first guard that refuses a decrease of this dimension, if any."""
+    if not p.down_scaling:
+        return Reason("down-scaling-disabled", "decrease held: down-scaling disabled")
+    if _throttled(p, usage):
+        return Reason("throttled", f"decrease held: {usage.throttle_events:g} throttle events "
+                                   f"in the window")
+    if guards.breaker_open:
+        return Reason("breaker-open",
+                      f"decrease held: circuit breaker open ({guards.breaker_message})")
+    if not windows.in_any_window(policy.maintenance_windows, now):
+        return Reason("outside-maintenance-window",
+                      "decrease held: outside maintenance window "
+                      + ",".join(str(w) for w in policy.maintenance_windows))
+    return None
+
+
+def _apply_rw_together(reads: DimensionDecision,
+                       writes: DimensionDecision) -> tuple[DimensionDecision, DimensionDecision]:
+    """always-decrease-rw-together: a decrease only when both dimensions want one."""
+    r_down, w_down = reads.direction is Direction.DOWN, writes.direction is Direction.DOWN
+    if r_down == w_down:
+        return reads, writes
+    if r_down:
+        return reads.hold(Reason("rw-together", "decrease of reads held: writes do not want a "
+                                                "decrease (always-decrease-rw-together)")), writes
+    return reads, writes.hold(Reason("rw-together", "decrease of writes held: reads do not want "
+                                                    "a decrease (always-decrease-rw-together)"))
+
+
+def _apply_budget(state: ResourceState, policy: ResourcePolicy, decision: Decision,
+                  now: datetime) -> Decision:
+    if not decision.is_decrease:
+        return decision
+    verdict = budget.may_decrease(state.decreases_today, state.last_decrease, now,
+                                  policy.decrease_plan, policy.decrease_plan.pacing)
+    if verdict.allowed:
+        return decision
+    return decision.increases_only(Reason("decrease-budget", f"decrease held: {verdict.message}"))
+
+
+def decide(state: ResourceState, usage: Usage | None, policy: ResourcePolicy,
+           history: ResourceHistory, now: datetime, guards: Guards | None = None) -> Decision:
+    """The decision for one table or GSI in one cycle. Pure: ``now`` is a parameter."""
+    guards = guards or Guards()
+    if usage is None:
+        return _hold_all(state, history, Reason("metrics-unknown",
+                                                "metrics unavailable: no decision this cycle"))
+    if not state.active:
+        return _hold_all(state, history, Reason("not-active",
+                                                f"status {state.status}: skipped this cycle"))
+
+    reads, reads_history, reads_alarm = _decide_dimension(
+        state, Dimension.READS, policy, usage.reads, history.reads, now, guards)
+    writes, writes_history, writes_alarm = _decide_dimension(
+        state, Dimension.WRITES, policy, usage.writes, history.writes, now, guards)
+    if policy.always_decrease_rw_together:
+        reads, writes = _apply_rw_together(reads, writes)
+
+    alarms = tuple(a for a in (reads_alarm, writes_alarm) if a is not None)
+    decision = Decision(state.id, reads, writes, ResourceHistory(reads_history, writes_history),
+                        alarms)
+    return _apply_budget(state, policy, decision, now)

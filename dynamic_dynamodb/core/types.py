@@ -1,0 +1,241 @@
+"""Value types shared by the decision core and its edges.
+
+Everything here is a frozen dataclass: the core takes values and returns values,
+so a decision can be replayed, logged and tested without any AWS call.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class Dimension(str, enum.Enum):
+    """Reads or writes: one code path serves both."""
+
+    READS = "reads"
+    WRITES = "writes"
+
+    @property
+    def metric(self) -> str:
+        return "Read" if self is Dimension.READS else "Write"
+
+
+@dataclass(frozen=True, order=True)
+class ResourceId:
+    """A table, or one global secondary index of a table."""
+
+    table: str
+    index: str | None = None
+
+    def __str__(self) -> str:
+        return self.table if self.index is None else f"{self.table}/{self.index}"
+
+    @property
+    def is_gsi(self) -> bool:
+        return self.index is not None
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a step decided what it did; logged and notified verbatim."""
+
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class ResourceState:
+    """What DescribeTable says about a table or a GSI."""
+
+    id: ResourceId
+    status: str
+    reads: int
+    writes: int
+    decreases_today: int = 0
+    last_decrease: datetime | None = None
+    last_increase: datetime | None = None
+
+    def provisioned(self, dim: Dimension) -> int:
+        return self.reads if dim is Dimension.READS else self.writes
+
+    @property
+    def active(self) -> bool:
+        return self.status == "ACTIVE"
+
+
+@dataclass(frozen=True)
+class TableState:
+    """A table and its GSIs as read by one DescribeTable call."""
+
+    table: ResourceState
+    gsis: tuple[ResourceState, ...] = ()
+    billing_mode: str = "PROVISIONED"
+
+    @property
+    def name(self) -> str:
+        return self.table.id.table
+
+    @property
+    def resources(self) -> tuple[ResourceState, ...]:
+        return (self.table, *self.gsis)
+
+
+@dataclass(frozen=True)
+class DimensionUsage:
+    """Consumption of one dimension over the lookback window.
+
+    ``consumed`` is the average in capacity units per second; ``throttle_events``
+    the number of throttle events in the window. ``per_minute`` holds the consumed
+    units/s of each minute of the window, oldest first, and ``throttled_per_minute``
+    the throttle events of each minute (both may be empty when not fetched).
+    """
+
+    consumed: float
+    throttle_events: float
+    window_seconds: int
+    per_minute: tuple[float, ...] = ()
+    throttled_per_minute: tuple[float, ...] = ()
+
+    def consumed_percent(self, provisioned: int) -> float:
+        if provisioned <= 0:
+            return 0.0
+        return self.consumed / provisioned * 100.0
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Reads and writes usage of one resource. A failed read is ``None`` at the edge."""
+
+    reads: DimensionUsage
+    writes: DimensionUsage
+
+    def of(self, dim: Dimension) -> DimensionUsage:
+        return self.reads if dim is Dimension.READS else self.writes
+
+
+@dataclass(frozen=True)
+class DimensionHistory:
+    """What the core remembers about one dimension between cycles."""
+
+    # Consecutive checks that wanted a decrease (the original counted cumulatively).
+    low_checks: int = 0
+    # Active alarm ("high" / "low" / ""), so alarms fire when a condition starts.
+    alarm: str = ""
+    # Recent demand samples (units/s, newest last) for modes that look back further
+    # than one window, e.g. the target mode's peak hold.
+    recent_demand: tuple[float, ...] = ()
+    # Time of the last sample appended to recent_demand, to avoid double counting.
+    last_sample_at: datetime | None = None
+    # Free-form numeric state for scaling modes (kept small and immutable).
+    extra: tuple[tuple[str, float], ...] = ()
+
+    def get(self, key: str, default: float = 0.0) -> float:
+        for k, v in self.extra:
+            if k == key:
+                return v
+        return default
+
+    def with_extra(self, **values: float) -> DimensionHistory:
+        merged = dict(self.extra)
+        merged.update(values)
+        return DimensionHistory(
+            low_checks=self.low_checks,
+            alarm=self.alarm,
+            recent_demand=self.recent_demand,
+            last_sample_at=self.last_sample_at,
+            extra=tuple(sorted(merged.items())),
+        )
+
+
+@dataclass(frozen=True)
+class ResourceHistory:
+    reads: DimensionHistory = field(default_factory=DimensionHistory)
+    writes: DimensionHistory = field(default_factory=DimensionHistory)
+
+    def of(self, dim: Dimension) -> DimensionHistory:
+        return self.reads if dim is Dimension.READS else self.writes
+
+
+class Direction(str, enum.Enum):
+    UP = "increase"
+    DOWN = "decrease"
+    NONE = "unchanged"
+
+
+@dataclass(frozen=True)
+class DimensionDecision:
+    current: int
+    target: int
+    reason: Reason
+
+    @property
+    def direction(self) -> Direction:
+        if self.target > self.current:
+            return Direction.UP
+        if self.target < self.current:
+            return Direction.DOWN
+        return Direction.NONE
+
+    def hold(self, reason: Reason) -> DimensionDecision:
+        """The same decision, kept at the current capacity for ``reason``."""
+        return DimensionDecision(self.current, self.current, reason)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The core's verdict for one resource in one cycle."""
+
+    resource: ResourceId
+    reads: DimensionDecision
+    writes: DimensionDecision
+    history: ResourceHistory
+    alarms: tuple[Alarm, ...] = ()
+
+    def of(self, dim: Dimension) -> DimensionDecision:
+        return self.reads if dim is Dimension.READS else self.writes
+
+    @property
+    def changes(self) -> bool:
+        return self.reads.target != self.reads.current or self.writes.target != self.writes.current
+
+    @property
+    def is_decrease(self) -> bool:
+        """True when any dimension goes down (DynamoDB counts the whole call as a decrease)."""
+        return Direction.DOWN in (self.reads.direction, self.writes.direction)
+
+    @property
+    def is_increase(self) -> bool:
+        return Direction.UP in (self.reads.direction, self.writes.direction)
+
+    def increases_only(self, reason: Reason) -> Decision:
+        """This decision with every decrease held, for when a decrease cannot go through."""
+
+        def keep_up(d: DimensionDecision) -> DimensionDecision:
+            return d if d.direction is not Direction.DOWN else d.hold(reason)
+
+        return Decision(self.resource, keep_up(self.reads), keep_up(self.writes), self.history,
+                        self.alarms)
+
+
+@dataclass(frozen=True)
+class Alarm:
+    """A throughput alarm that started this cycle (sent once, not every cycle)."""
+
+    resource: ResourceId
+    dimension: Dimension
+    kind: str  # "high-throughput-alarm" or "low-throughput-alarm"
+    message: str
+
+
+@dataclass(frozen=True)
+class ScaleEvent:
+    """Something worth telling people about: a scale, an alarm, an error."""
+
+    kind: str  # scale-up, scale-down, high-throughput-alarm, low-throughput-alarm, error
+    resource: ResourceId
+    message: str

@@ -1,0 +1,339 @@
+"""The Scheduler: one cycle every check interval, the same for the daemon, the
+foreground run, ``--run-once``, ``status`` and the simulator.
+
+A cycle lists tables, describes the matching ones (concurrently, bounded), reads
+every resource's metrics in batched calls, checks the circuit breakers, asks the
+pure core for decisions, applies them and reports. A failure in one table is
+logged and that table is retried next cycle; the others go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from dynamic_dynamodb.backend import (
+    Breaker,
+    Clock,
+    MetricRequest,
+    MetricsApi,
+    Notifier,
+    TablesApi,
+)
+from dynamic_dynamodb.config.model import Config, ResourcePolicy, TablePolicy
+from dynamic_dynamodb.core.policy import Guards, decide
+from dynamic_dynamodb.core.types import (
+    Decision,
+    Direction,
+    Reason,
+    ResourceHistory,
+    ResourceId,
+    ResourceState,
+    ScaleEvent,
+    TableState,
+    Usage,
+)
+from dynamic_dynamodb.errors import AwsError, AwsSetupError, DynamicDynamoDBError
+
+log = logging.getLogger("dynamic_dynamodb")
+
+
+class SystemClock:
+    """Wall-clock time; ``wait`` wakes at once when ``stop`` is set."""
+
+    def __init__(self, stop: threading.Event | None = None) -> None:
+        self.stop = stop or threading.Event()
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+    def wait(self, seconds: float) -> bool:
+        return self.stop.wait(max(0.0, seconds))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one resource in one cycle."""
+
+    resource: ResourceId
+    decision: Decision | None
+    usage: Usage | None
+    applied: bool = False
+    error: str | None = None
+    note: str = ""
+
+
+@dataclass
+class CycleReport:
+    started: datetime
+    outcomes: list[Outcome] = field(default_factory=list)
+    failed_tables: dict[str, str] = field(default_factory=dict)
+    calls: dict[str, int] = field(default_factory=dict)
+    duration: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed_tables
+
+
+@dataclass
+class _Work:
+    """One matched table in a cycle."""
+
+    name: str
+    policy: TablePolicy
+    state: TableState | None = None
+    error: str | None = None
+    resources: list[tuple[ResourceState, ResourcePolicy]] = field(default_factory=list)
+
+
+class Scheduler:
+    def __init__(self, config: Config, tables: TablesApi, metrics: MetricsApi,
+                 notifier: Notifier, clock: Clock, breaker: Breaker | None = None,
+                 dry_run: bool | None = None,
+                 call_counts: Callable[[], dict[str, int]] | None = None,
+                 observers: Sequence[Callable[[CycleReport], None]] = (),
+                 stop: threading.Event | None = None) -> None:
+        self.config = config
+        self.tables = tables
+        self.metrics = metrics
+        self.notifier = notifier
+        self.clock = clock
+        self.breaker = breaker
+        self.dry_run = config.global_.dry_run if dry_run is None else dry_run
+        self.history: dict[ResourceId, ResourceHistory] = {}
+        self.failures: dict[str, int] = {}
+        self._call_counts = call_counts
+        self._observers = list(observers)
+        self._warned: set[str] = set()
+        # Set by signal handlers: the table in hand finishes, then the loop ends.
+        self.stop_requested = stop or threading.Event()
+
+    # -- configuration -------------------------------------------------------------
+    def reload(self, config: Config) -> None:
+        """Swap in a new configuration between cycles (SIGHUP); history is kept."""
+        self.config = config
+
+    def _match(self, names: Sequence[str]) -> list[_Work]:
+        work = []
+        for name in names:
+            matching = [p for p in self.config.tables if p.matches(name)]
+            if not matching:
+                continue
+            if len(matching) > 1:
+                self._warn_once(f"table:{name}", "table %s matches several sections; using "
+                                "the first, [table: %s]", name, matching[0].key)
+            work.append(_Work(name, matching[0]))
+        return work
+
+    def _warn_once(self, key: str, message: str, *args: object) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            log.warning(message, *args)
+
+    # -- one cycle -----------------------------------------------------------------
+    def run_cycle(self) -> CycleReport:
+        started = time.monotonic()
+        now = self.clock.now()
+        report = CycleReport(started=now)
+        work = self._match(self.tables.list_tables())
+        if not work:
+            log.warning("no table matches the configured table names")
+        self._describe_all(work)
+        self._collect_resources(work, report)
+        usages = self._read_metrics(work, now)
+        breaker_verdicts = self._check_breakers(work)
+        for item in work:
+            if item.state is None or item.error:
+                continue
+            if self.stop_requested.is_set():
+                log.info("stop requested: leaving the remaining tables for the next run")
+                break
+            try:
+                self._handle_table(item, usages, breaker_verdicts, now, report)
+                self.failures.pop(item.name, None)
+            except DynamicDynamoDBError as exc:
+                self._table_failed(item.name, str(exc), report)
+        report.duration = time.monotonic() - started
+        if self._call_counts is not None:
+            report.calls = self._call_counts()
+            log.debug("AWS calls this cycle: %s", ", ".join(
+                f"{op}={n}" for op, n in sorted(report.calls.items())) or "none")
+        for observer in self._observers:
+            observer(report)
+        return report
+
+    def _describe_all(self, work: list[_Work]) -> None:
+        def describe(item: _Work) -> None:
+            try:
+                item.state = self.tables.describe(item.name)
+            except AwsSetupError:
+                raise
+            except AwsError as exc:
+                item.error = str(exc)
+
+        workers = max(1, min(self.config.global_.describe_concurrency, len(work)))
+        if workers == 1:
+            for item in work:
+                describe(item)
+            return
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="describe") as pool:
+            for future in [pool.submit(describe, item) for item in work]:
+                future.result()
+
+    def _collect_resources(self, work: list[_Work], report: CycleReport) -> None:
+        for item in work:
+            if item.error:
+                self._table_failed(item.name, item.error, report)
+                continue
+            assert item.state is not None
+            if item.state.billing_mode == "PAY_PER_REQUEST":
+                log.info("%s: on-demand (PAY_PER_REQUEST) table, nothing to scale; skipped",
+                         item.name)
+                item.error = "on-demand"
+                continue
+            item.resources.append((item.state.table, item.policy))
+            for gsi in item.state.gsis:
+                assert gsi.id.index is not None
+                matching = [g for g in item.policy.gsis if g.matches(gsi.id.index)]
+                if not matching:
+                    continue
+                if len(matching) > 1:
+                    self._warn_once(f"gsi:{gsi.id}", "GSI %s matches several sections; using "
+                                    "the first, [gsi: %s]", gsi.id, matching[0].key)
+                item.resources.append((gsi, matching[0]))
+
+    def _read_metrics(self, work: list[_Work], now: datetime) -> dict[ResourceId, Usage | None]:
+        requests = [
+            MetricRequest(state.id, policy.lookback_window_start, policy.lookback_period)
+            for item in work if not item.error for state, policy in item.resources
+        ]
+        if not requests:
+            return {}
+        try:
+            return self.metrics.read(requests, now)
+        except AwsSetupError:
+            raise
+        except AwsError as exc:
+            log.warning("metrics unavailable this cycle: %s", exc)
+            return {}
+
+    def _check_breakers(self, work: list[_Work]) -> dict[ResourceId, tuple[bool, str]]:
+        if self.breaker is None:
+            return {}
+        targets = [
+            (policy.circuit_breaker_url, policy.circuit_breaker_timeout_ms, state.id)
+            for item in work if not item.error for state, policy in item.resources
+            if policy.circuit_breaker_url
+        ]
+        return self.breaker.check(targets) if targets else {}
+
+    def _handle_table(self, item: _Work, usages: dict[ResourceId, Usage | None],
+                      breakers: dict[ResourceId, tuple[bool, str]], now: datetime,
+                      report: CycleReport) -> None:
+        decisions: list[Decision] = []
+        for state, policy in item.resources:
+            open_, why = breakers.get(state.id, (False, ""))
+            decision = decide(state, usages.get(state.id), policy,
+                              self.history.get(state.id, ResourceHistory()), now,
+                              Guards(breaker_open=open_, breaker_message=why))
+            decisions.append(decision)
+
+        applied: dict[ResourceId, Decision] = {}
+        note = ""
+        sent = any(d.changes for d in decisions) and not self.dry_run
+        if sent:
+            result = self.tables.update(item.name, decisions)
+            applied = {d.resource: d for d in result.applied}
+            note = result.note
+
+        policies = {state.id: policy for state, policy in item.resources}
+        for decision in decisions:
+            final = decision
+            if sent and decision.changes:
+                final = applied.get(decision.resource) or decision.increases_only(
+                    Reason("decrease-refused", f"decrease held: {note}"))
+            self.history[decision.resource] = decision.history
+            outcome = Outcome(decision.resource, final, usages.get(decision.resource),
+                              applied=decision.resource in applied and final.changes, note=note)
+            report.outcomes.append(outcome)
+            self._report(outcome, policies[decision.resource])
+
+    def _report(self, outcome: Outcome, policy: ResourcePolicy) -> None:
+        decision = outcome.decision
+        assert decision is not None
+        log.info("%s", format_outcome(outcome, self.dry_run))
+        for alarm in decision.alarms:
+            self._notify(ScaleEvent(alarm.kind, alarm.resource, alarm.message), policy)
+        if not outcome.applied:
+            return
+        for dim, d in (("reads", decision.reads), ("writes", decision.writes)):
+            if d.direction is Direction.NONE:
+                continue
+            kind = "scale-up" if d.direction is Direction.UP else "scale-down"
+            self._notify(ScaleEvent(kind, decision.resource,
+                                    f"{decision.resource} {dim} {d.current} -> {d.target}: "
+                                    f"{d.reason.message}"), policy)
+
+    def _notify(self, event: ScaleEvent, policy: ResourcePolicy) -> None:
+        try:
+            self.notifier.notify(event, policy.sns_topic_arn, policy.sns_message_types)
+        except Exception as exc:  # a failed notification is never fatal
+            log.warning("notification failed for %s: %s", event.resource, exc)
+
+    def _table_failed(self, table: str, message: str, report: CycleReport) -> None:
+        count = self.failures.get(table, 0) + 1
+        self.failures[table] = count
+        report.failed_tables[table] = message
+        log.error("%s: cycle failed (%d in a row), retrying next cycle: %s",
+                  table, count, message)
+        if count == self.config.global_.failures_before_error:
+            policy = self.config.table_policy(table)
+            if policy is not None:
+                self._notify(ScaleEvent("error", ResourceId(table),
+                                        f"{table} has failed {count} cycles in a row: "
+                                        f"{message}"), policy)
+
+    # -- the loop --------------------------------------------------------------------
+    def run(self, run_once: bool = False) -> CycleReport | None:
+        """Cycle until stopped; with ``run_once`` do one cycle and return its report."""
+        last: CycleReport | None = None
+        while True:
+            cycle_started = time.monotonic()
+            try:
+                last = self.run_cycle()
+            except AwsSetupError:
+                raise
+            except DynamicDynamoDBError as exc:
+                log.error("cycle failed, retrying next cycle: %s", exc)
+                last = None
+            if run_once or self.stop_requested.is_set():
+                return last
+            elapsed = time.monotonic() - cycle_started
+            if self.clock.wait(self.config.global_.check_interval - elapsed):
+                return last
+
+
+def format_outcome(outcome: Outcome, dry_run: bool = False) -> str:
+    """One log line per resource per cycle: current, consumed %, decision and reason."""
+    decision = outcome.decision
+    assert decision is not None
+    parts = []
+    for dim, d in (("reads", decision.reads), ("writes", decision.writes)):
+        pct = ""
+        if outcome.usage is not None:
+            used = outcome.usage.reads if dim == "reads" else outcome.usage.writes
+            pct = f" ({used.consumed_percent(d.current):.1f} % used)"
+        if d.direction is Direction.NONE:
+            parts.append(f"{dim} {d.current}{pct} unchanged: {d.reason.message}")
+        else:
+            verb = "would change to" if dry_run else "->"
+            parts.append(f"{dim} {d.current}{pct} {verb} {d.target}: {d.reason.message}")
+    suffix = f" [{outcome.note}]" if outcome.note else ""
+    prefix = "[dry-run] " if dry_run and decision.changes else ""
+    return f"{prefix}{decision.resource}: " + "; ".join(parts) + suffix

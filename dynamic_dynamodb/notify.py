@@ -1,0 +1,49 @@
+"""Notifications: every event is logged; SNS gets the types the table subscribes to."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from dynamic_dynamodb.core.types import ScaleEvent
+
+log = logging.getLogger("dynamic_dynamodb.notify")
+
+
+class LogNotifier:
+    """Logs events that are not already on the table's cycle line (alarms, errors)."""
+
+    def notify(self, event: ScaleEvent, topic_arn: str | None,
+               message_types: frozenset[str]) -> None:
+        if event.kind in ("scale-up", "scale-down"):
+            return  # the cycle line already says it
+        level = logging.ERROR if event.kind == "error" else logging.WARNING
+        log.log(level, "%s: %s", event.kind, event.message)
+
+
+class SnsNotifier:
+    """Publishes to the table's topic when its ``sns-message-types`` include the event."""
+
+    def __init__(self, sns_client: object) -> None:
+        self._sns = sns_client
+
+    def notify(self, event: ScaleEvent, topic_arn: str | None,
+               message_types: frozenset[str]) -> None:
+        if not topic_arn or event.kind not in message_types:
+            return
+        subject = f"dynamic-dynamodb {event.kind}: {event.resource}"[:100]
+        try:
+            self._sns.publish(TopicArn=topic_arn, Subject=subject,  # type: ignore[attr-defined]
+                              Message=event.message)
+        except Exception as exc:  # a failed publish is logged, never fatal
+            log.warning("SNS publish to %s failed: %s", topic_arn, exc)
+
+
+class FanOut:
+    def __init__(self, notifiers: Sequence[object]) -> None:
+        self._notifiers = list(notifiers)
+
+    def notify(self, event: ScaleEvent, topic_arn: str | None,
+               message_types: frozenset[str]) -> None:
+        for notifier in self._notifiers:
+            notifier.notify(event, topic_arn, message_types)  # type: ignore[attr-defined]
