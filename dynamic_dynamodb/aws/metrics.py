@@ -133,7 +133,8 @@ class CloudWatchMetrics:
                         if res.get("StatusCode") in ("InternalError", "Forbidden"):
                             failed.add(index)
                         points = series[index].setdefault(name, {})
-                        for ts, value in zip(res.get("Timestamps", []), res.get("Values", []), strict=False):
+                        stamps, values = res.get("Timestamps", []), res.get("Values", [])
+                        for ts, value in zip(stamps, values, strict=False):
                             points[_minute(ts)] = points.get(_minute(ts), 0.0) + float(value)
                     token = response.get("NextToken")
                     if not token:
