@@ -128,8 +128,10 @@ def propose(p: DimensionPolicy, current: int, usage: DimensionUsage,
                                         f"{p.lower_threshold:g}-{p.upper_threshold:g} %"),
                         _with_low_checks(history, 0))
     target, reason = wanted
+    # As in the original's calculators, a decrease stops at the minimum...
+    target = max(target, p.min_capacity)
 
-    # Never decrease below what is being consumed right now.
+    # ...and never goes below what is being consumed right now.
     if target < math.ceil(usage.consumed - 1e-9):
         return Proposal(current, Reason("consumption-guard",
                                         f"decrease to {target} would be below the consumed "
