@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from dynamic_dynamodb.backend import (
     Breaker,
@@ -26,7 +26,7 @@ from dynamic_dynamodb.backend import (
     TablesApi,
 )
 from dynamic_dynamodb.config.model import Config, ResourcePolicy, TablePolicy
-from dynamic_dynamodb.core.policy import Guards, decide
+from dynamic_dynamodb.core.policy import Guards, decide, hold_all
 from dynamic_dynamodb.core.types import (
     Decision,
     Direction,
@@ -41,6 +41,8 @@ from dynamic_dynamodb.core.types import (
 from dynamic_dynamodb.errors import AwsError, AwsSetupError, DynamicDynamoDBError
 
 log = logging.getLogger("dynamic_dynamodb")
+
+AUTOSCALING_REFRESH = timedelta(hours=1)
 
 
 class SystemClock:
@@ -111,6 +113,10 @@ class Scheduler:
         self._call_counts = call_counts
         self._observers = list(observers)
         self._warned: set[str] = set()
+        self._managed_elsewhere: set[ResourceId] = set()
+        self._aas_managed: set[ResourceId] = set()
+        self._aas_names: set[str] = set()
+        self._aas_checked_at: datetime | None = None
         # Set by signal handlers: the table in hand finishes, then the loop ends.
         self.stop_requested = stop or threading.Event()
 
@@ -148,6 +154,7 @@ class Scheduler:
         self._collect_resources(work, report)
         usages = self._read_metrics(work, now)
         breaker_verdicts = self._check_breakers(work)
+        self._managed_elsewhere = self._autoscaling_managed(work, now)
         for item in work:
             if item.state is None or item.error:
                 continue
@@ -233,14 +240,44 @@ class Scheduler:
         ]
         return self.breaker.check(targets) if targets else {}
 
+    def _autoscaling_managed(self, work: list[_Work], now: datetime) -> set[ResourceId]:
+        """Resources with an Application Auto Scaling policy: two scalers would fight.
+
+        Read at most once an hour (or when a new table appears), so that it costs one
+        DescribeScalingPolicies call an hour, not one per cycle.
+        """
+        if all(policy.ignore_aws_autoscaling
+               for item in work if not item.error for _, policy in item.resources):
+            return set()
+        names = {item.name for item in work if not item.error}
+        fresh = (self._aas_checked_at is not None
+                 and now - self._aas_checked_at < AUTOSCALING_REFRESH
+                 and names <= self._aas_names)
+        if not fresh:
+            try:
+                self._aas_managed = self.tables.autoscaling_managed(sorted(names))
+            except AwsSetupError:
+                raise
+            except AwsError as exc:
+                self._warn_once("aas", "cannot read Application Auto Scaling policies (%s); "
+                                "assuming none", exc)
+                self._aas_managed = set()
+            self._aas_checked_at, self._aas_names = now, names
+        return self._aas_managed
+
     def _handle_table(self, item: _Work, usages: dict[ResourceId, Usage | None],
                       breakers: dict[ResourceId, tuple[bool, str]], now: datetime,
                       report: CycleReport) -> None:
         decisions: list[Decision] = []
         for state, policy in item.resources:
+            history = self.history.get(state.id, ResourceHistory())
+            if state.id in self._managed_elsewhere and not policy.ignore_aws_autoscaling:
+                decisions.append(hold_all(state, history, Reason(
+                    "aws-autoscaling", "left alone: managed by AWS Application Auto Scaling "
+                                       "(set ignore-aws-autoscaling to manage it anyway)")))
+                continue
             open_, why = breakers.get(state.id, (False, ""))
-            decision = decide(state, usages.get(state.id), policy,
-                              self.history.get(state.id, ResourceHistory()), now,
+            decision = decide(state, usages.get(state.id), policy, history, now,
                               Guards(breaker_open=open_, breaker_message=why))
             decisions.append(decision)
 

@@ -37,7 +37,7 @@ class Guards:
     breaker_message: str = ""
 
 
-def _hold_all(state: ResourceState, history: ResourceHistory, reason: Reason) -> Decision:
+def hold_all(state: ResourceState, history: ResourceHistory, reason: Reason) -> Decision:
     return Decision(
         state.id,
         DimensionDecision(state.reads, state.reads, reason),
@@ -174,10 +174,10 @@ def decide(state: ResourceState, usage: Usage | None, policy: ResourcePolicy,
     """The decision for one table or GSI in one cycle. Pure: ``now`` is a parameter."""
     guards = guards or Guards()
     if usage is None:
-        return _hold_all(state, history, Reason("metrics-unknown",
+        return hold_all(state, history, Reason("metrics-unknown",
                                                 "metrics unavailable: no decision this cycle"))
     if not state.active:
-        return _hold_all(state, history, Reason("not-active",
+        return hold_all(state, history, Reason("not-active",
                                                 f"status {state.status}: skipped this cycle"))
 
     reads, reads_history, reads_alarm = _decide_dimension(
