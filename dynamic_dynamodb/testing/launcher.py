@@ -106,6 +106,16 @@ class LauncherClock:
         return self._frozen is not None
 
 
+# A LauncherClock, or a wall clock (epoch seconds) for a LauncherClock to shift and freeze.
+ClockLike = LauncherClock | Callable[[], float]
+
+
+def as_launcher_clock(clock: ClockLike | None) -> LauncherClock:
+    if isinstance(clock, LauncherClock):
+        return clock
+    return LauncherClock(clock or time.time)
+
+
 def utc_day(epoch: float) -> date:
     return datetime.fromtimestamp(epoch, timezone.utc).date()
 
@@ -329,14 +339,24 @@ def _credential_scope(environ: WsgiEnviron) -> tuple[str | None, str | None]:
     return region, service.lower()
 
 
-def _plain_body(environ: WsgiEnviron, body: bytes) -> bytes:
-    # botocore gzips large CloudWatch PutMetricData bodies; inspect the plain bytes.
-    if "gzip" in environ.get("HTTP_CONTENT_ENCODING", ""):
-        try:
-            return gzip.decompress(body)
-        except OSError:
-            return b""
-    return body
+def inflate_body(environ: WsgiEnviron, body: bytes) -> bytes:
+    """Hand moto a plain body when botocore gzipped it (large CloudWatch PutMetricData).
+
+    moto 5.2.1's server decompresses such bodies twice and answers HTTP 500; S3 is left
+    alone because moto handles its content encodings itself.
+    """
+    if "gzip" not in environ.get("HTTP_CONTENT_ENCODING", ""):
+        return body
+    if _credential_scope(environ)[1] == "s3":
+        return body
+    try:
+        plain = gzip.decompress(body)
+    except OSError:
+        return body  # not really gzip: let moto answer
+    del environ["HTTP_CONTENT_ENCODING"]
+    environ["wsgi.input"] = io.BytesIO(plain)
+    environ["CONTENT_LENGTH"] = str(len(plain))
+    return plain
 
 
 def identify_call(environ: WsgiEnviron, body: bytes) -> AwsCall | None:
@@ -350,11 +370,11 @@ def identify_call(environ: WsgiEnviron, body: bytes) -> AwsCall | None:
     if target and "." in target:
         prefix, operation = target.rsplit(".", 1)
         service = service or TARGET_PREFIX_SERVICES.get(prefix)
-        protocol, params = "json", _json_object(_plain_body(environ, body))
+        protocol, params = "json", _json_object(body)
     elif environ.get("HTTP_SMITHY_PROTOCOL") == "rpc-v2-cbor" and "/operation/" in path:
         operation, protocol = path.rsplit("/operation/", 1)[1].strip("/"), "cbor"
     elif content_type.startswith("application/x-www-form-urlencoded"):
-        form = urllib.parse.parse_qs(_plain_body(environ, body).decode("utf-8", "replace"))
+        form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
         operation, protocol = form.get("Action", [""])[0], "query"
     if not service or not operation:
         return None
@@ -563,6 +583,7 @@ class LauncherApp:
         if path.startswith(CONTROL_PREFIX + "/"):
             route = path[len(CONTROL_PREFIX) + 1 :]
             return self._control(environ, route, body).send(start_response)
+        body = inflate_body(environ, body)
         call = identify_call(environ, body)
         reply = self._intercept(environ, call, body) if call else None
         if reply is None:
@@ -702,7 +723,7 @@ class LauncherApp:
                     400, "LimitExceededException", self._quota_message(table, change)
                 )
         for change in changes:
-            book = self._book(region, table, change.index)
+            book = self._books.get((region, table, change.index), ResourceBook())
             if change.is_decrease and not book.may_decrease(now):
                 return _dynamodb_error(400, "LimitExceededException", _decrease_message(book, now))
         return None
@@ -889,14 +910,19 @@ def _decrease_message(book: ResourceBook, now: float) -> str:
 def build_app(
     *,
     update_delay: float = 0.0,
-    clock: LauncherClock | None = None,
+    clock: ClockLike | None = None,
     max_capacity: int = DEFAULT_MAX_CAPACITY,
 ) -> LauncherApp:
     """moto's multi-service server app wrapped in the launcher (imports moto now)."""
     from moto.server import DomainDispatcherApplication, create_backend_app
 
     inner = DomainDispatcherApplication(create_backend_app)
-    return LauncherApp(inner, clock=clock, update_delay=update_delay, max_capacity=max_capacity)
+    return LauncherApp(
+        inner,
+        clock=as_launcher_clock(clock),
+        update_delay=update_delay,
+        max_capacity=max_capacity,
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -923,7 +949,7 @@ def make_launcher_server(
     port: int = 0,
     *,
     update_delay: float = 0.0,
-    clock: LauncherClock | None = None,
+    clock: ClockLike | None = None,
     max_capacity: int = DEFAULT_MAX_CAPACITY,
     verbose: bool = False,
 ) -> tuple[BaseWSGIServer, LauncherApp]:
@@ -944,7 +970,7 @@ class LocalAws:
         port: int = 0,
         *,
         update_delay: float = 0.0,
-        clock: LauncherClock | None = None,
+        clock: ClockLike | None = None,
         max_capacity: int = DEFAULT_MAX_CAPACITY,
         verbose: bool = False,
     ) -> None:
