@@ -8,6 +8,7 @@ call made through these clients is counted by operation (botocore event hooks).
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter
 from typing import Any
@@ -65,13 +66,24 @@ class AwsClients:
         self.region = self.session.region_name or FALLBACK_REGION
         self.calls = CallCounter()
         self.session.events.register("before-call", self.calls)
+        # botocore's standard retry mode (backoff on throttling and 5xx) unless the user's
+        # environment chose another; attempts only when configured, so AWS_MAX_ATTEMPTS
+        # and the profile's max_attempts keep working.
+        retries: dict[str, Any] = {"mode": os.environ.get("AWS_RETRY_MODE", "standard")}
+        if config.max_attempts is not None:
+            retries["total_max_attempts"] = config.max_attempts
         self._botocore_config = botocore.config.Config(
             region_name=self.region,
             connect_timeout=config.connect_timeout,
             read_timeout=config.read_timeout,
-            retries={"mode": "standard", "max_attempts": config.max_attempts},
+            retries=retries,
             max_pool_connections=max(10, config.describe_concurrency),
         )
+        # UpdateTable gets one attempt: the standard mode counts LimitExceededException
+        # (a refused decrease) as throttling and would back off for seconds before the
+        # daemon can send the increases alone. A failed update is retried next cycle.
+        self._update_config = self._botocore_config.merge(
+            botocore.config.Config(retries={"mode": retries["mode"], "total_max_attempts": 1}))
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -85,6 +97,15 @@ class AwsClients:
     @property
     def dynamodb(self) -> Any:
         return self.client("dynamodb")
+
+    @property
+    def dynamodb_updates(self) -> Any:
+        """A DynamoDB client for UpdateTable (no retries; see __init__)."""
+        with self._lock:
+            if "dynamodb-updates" not in self._clients:
+                self._clients["dynamodb-updates"] = self.session.client(
+                    "dynamodb", config=self._update_config)
+            return self._clients["dynamodb-updates"]
 
     @property
     def cloudwatch(self) -> Any:

@@ -100,7 +100,7 @@ class DynamoTables:
 
     def _send(self, table: str, request: dict[str, Any]) -> None:
         with translated(f"UpdateTable {table}"):
-            self._clients.dynamodb.update_table(**request)
+            self._clients.dynamodb_updates.update_table(**request)
 
     def update(self, table: str, decisions: Sequence[Decision]) -> UpdateResult:
         """One UpdateTable for the table and its GSIs; if DynamoDB refuses a decrease,

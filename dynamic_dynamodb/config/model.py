@@ -166,7 +166,8 @@ class GlobalConfig:
     describe_concurrency: int = 16
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
-    max_attempts: int = 5
+    # None: boto3's chain decides (AWS_MAX_ATTEMPTS, the profile, or the mode's default).
+    max_attempts: int | None = None
     # Repeated failures of one table before an ``error`` notification.
     failures_before_error: int = 3
 
