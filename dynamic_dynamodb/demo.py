@@ -57,19 +57,24 @@ class DemoClock:
         return False
 
 
-def _start_server() -> tuple[object, str]:
+def _start_server(clock: DemoClock) -> tuple[object, str]:
+    """moto's server plus DynamoDB's rules (UPDATING, the decrease limit) on the demo's clock."""
     try:
-        from moto.server import ThreadedMotoServer
+        import moto  # noqa: F401  (the launcher imports it lazily)
     except ImportError:
         raise SystemExit("the demo needs moto: pip install 'dynamic-dynamodb[demo]'") from None
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    from dynamic_dynamodb.testing.launcher import LocalAws
+
+    server = LocalAws(clock=lambda: clock.now().timestamp())
     server.start()
-    host, port = server.get_host_and_port()
-    return server, f"http://{host}:{port}"
+    return server, server.url
 
 
 def run_demo(minutes: int = 60, speed: float = 0.05) -> int:
-    server, url = _start_server()
+    # The sale starts in the afternoon (UTC) of a simulated day.
+    start = datetime.now(timezone.utc).replace(hour=14, minute=0, second=0, microsecond=0)
+    clock = DemoClock(start, speed)
+    server, url = _start_server(clock)
     os.environ.update({
         "AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo",
         "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
@@ -88,9 +93,6 @@ def run_demo(minutes: int = 60, speed: float = 0.05) -> int:
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         ProvisionedThroughput={"ReadCapacityUnits": 20, "WriteCapacityUnits": 10})
 
-    start = datetime.now(timezone.utc).replace(second=0, microsecond=0) - timedelta(
-        minutes=minutes + 5)
-    clock = DemoClock(start, speed)
     tables = DynamoTables(clients)
     scheduler = Scheduler(config, tables, CloudWatchMetrics(clients), LogNotifier(), clock)
     throttled_total = demand_total = 0.0
@@ -110,10 +112,11 @@ def run_demo(minutes: int = 60, speed: float = 0.05) -> int:
                 print(f"cycle failed: {report.failed_tables}")
                 return EXIT_RUNTIME
             clock.wait(60)
+        final = tables.describe(TABLE).table
     finally:
         server.stop()  # type: ignore[attr-defined]
-    print(f"done: {minutes} minutes, throttled {100 * throttled_total / demand_total:.2f} % "
-          f"of demand")
+    print(f"done: {minutes} simulated minutes; capacity 20 r 10 w -> {final.reads} r "
+          f"{final.writes} w; throttled {100 * throttled_total / demand_total:.2f} % of demand")
     return EXIT_OK
 
 
