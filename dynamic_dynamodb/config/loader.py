@@ -2,19 +2,20 @@
 
 Precedence: built-in defaults < ``[default_options]`` < the section < command-line
 flags. Every value goes through the option registry (options.py), so a flag and a
-file line get the same parsing and the same messages. All problems are collected
-and raised together as one ConfigError.
+file line get the same parsing and the same messages. Each layer (a section or
+the command line) is parsed once, so a bad value in ``[default_options]`` is
+reported once however many tables use it. All problems are collected and raised
+together as one ConfigError; a secret value never appears in a message.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from dynamic_dynamodb.config import options
+from dynamic_dynamodb.config import options, validate
+from dynamic_dynamodb.config.ini import IniFile, TableSection, read_file
 from dynamic_dynamodb.config.model import (
     Config,
     DecreasePlan,
@@ -25,129 +26,182 @@ from dynamic_dynamodb.config.model import (
     ResourcePolicy,
     TablePolicy,
 )
+from dynamic_dynamodb.config.options import CLI, Layer, OptionSpec
 from dynamic_dynamodb.errors import ConfigError, Problem
 
-CLI = "command line"
+__all__ = ["CLI", "Layer", "OptionSpec", "build_resource", "from_command_line"]
 
 _TABLE_SPECS = options.by_name(options.TABLE_OPTIONS)
 _GLOBAL_SPECS = options.by_name(options.GLOBAL_OPTIONS)
 _LOGGING_SPECS = options.by_name(options.LOGGING_OPTIONS)
+# Values are cut to this length in messages.
+_SHOWN = 60
 
 
-@dataclass(frozen=True)
-class Layer:
-    """Raw option values from one place (a section, or the command line)."""
-
-    values: Mapping[str, str]
-    source: str = CLI
-    section: str | None = None
-
-
-@dataclass
 class _Collector:
-    problems: list[Problem] = field(default_factory=list)
+    """Problems in order without repeats, and each layer's parsed values (parsed once)."""
 
-    def parse(self, spec: options.OptionSpec, layer: Layer) -> tuple[bool, Any]:
-        raw = layer.values[spec.name]
-        try:
-            return True, spec.parse(raw)
-        except ValueError as exc:
-            shown = "***" if spec.secret else raw
-            self.problems.append(Problem(str(exc), spec.name, layer.section, shown, layer.source))
-            return False, None
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self._parsed: dict[int, tuple[Layer, dict[str, Any]]] = {}
 
+    def add(self, problem: Problem) -> None:
+        if problem not in self.problems:
+            self.problems.append(problem)
 
-def _apply(collector: _Collector, layers: Sequence[Layer],
-           specs: Mapping[str, options.OptionSpec]) -> dict[str, Any]:
-    """Parsed values by option name, later layers overriding earlier ones."""
-    result: dict[str, Any] = {}
-    for layer in layers:
-        for name in layer.values:
+    def parsed(self, layer: Layer, specs: Mapping[str, OptionSpec]) -> dict[str, Any]:
+        """The layer's values by option name; bad values are reported and left out."""
+        cached = self._parsed.get(id(layer))
+        if cached is not None and cached[0] is layer:
+            return cached[1]
+        result: dict[str, Any] = {}
+        for name, raw in layer.values.items():
             spec = specs.get(name)
             if spec is None:
                 continue  # unknown names are reported by the file reader
-            ok, value = collector.parse(spec, layer)
-            if ok:
-                result[name] = value
+            try:
+                result[name] = spec.parse(raw)
+            except ValueError as exc:
+                shown = _shown(spec, raw)
+                self.add(Problem(str(exc), spec.name, layer.section, shown, layer.source))
+        self._parsed[id(layer)] = (layer, result)
+        return result
+
+    def findings(self, findings: Sequence[validate.Finding], layers: Sequence[Layer],
+                 home: Layer) -> None:
+        for finding in findings:
+            where = _blame(finding, layers, home)
+            # Name the option the user wrote there, not its default-valued partner.
+            written = [name for name in finding.options if name in where.values]
+            named = written or list(finding.options)
+            option = named[0] if named else None
+            self.add(Problem(finding.message, option, where.section, None, where.source))
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."
+
+
+def _shown(spec: OptionSpec, raw: str) -> str:
+    """A value as a message may show it: secrets masked, long values cut."""
+    return _cut(options.masked(spec, raw.strip()))
+
+
+def _blame(finding: validate.Finding, layers: Sequence[Layer], home: Layer) -> Layer:
+    """Where to report a cross-field problem.
+
+    If every option involved was set in one place (say [default_options], or the
+    command line), that place, once, however many tables inherit it; if they came
+    from several places, the resource's own section, which names the table.
+    """
+    setters = set()
+    for name in finding.options:
+        for layer in reversed(layers):
+            if name in layer.values:
+                setters.add(id(layer))
+                break
+    if len(setters) == 1:
+        (only,) = setters
+        return next(layer for layer in layers if id(layer) == only)
+    return home
+
+
+def _merged(collector: _Collector, layers: Sequence[Layer],
+            specs: Mapping[str, OptionSpec]) -> dict[str, Any]:
+    """Model field -> value, later layers overriding earlier ones."""
+    result: dict[str, Any] = {}
+    for layer in layers:
+        for name, value in collector.parsed(layer, specs).items():
+            spec = specs[name]
+            key = f"{spec.dimension}.{spec.field}" if spec.dimension else spec.field
+            result[key] = value
     return result
 
 
-def _resource_fields(parsed: Mapping[str, Any]) -> dict[str, Any]:
-    """Registry values to ResourcePolicy constructor arguments."""
+def _resource_fields(merged: Mapping[str, Any]) -> dict[str, Any]:
+    """Merged registry values to ResourcePolicy constructor arguments."""
     dims: dict[str, dict[str, Any]] = {"reads": {}, "writes": {}}
     top: dict[str, Any] = {}
     plan: dict[str, Any] = {}
-    for name, value in parsed.items():
-        spec = _TABLE_SPECS[name]
-        if spec.dimension:
-            dims[spec.dimension][spec.field] = value
-        elif spec.field.startswith("decrease_plan."):
-            plan[spec.field.split(".", 1)[1]] = value
+    for key, value in merged.items():
+        head, _, rest = key.partition(".")
+        if head in dims:
+            dims[head][rest] = value
+        elif head == "decrease_plan":
+            plan[rest] = value
         else:
-            top[spec.field] = value
+            top[key] = value
     top["reads"] = DimensionPolicy(**dims["reads"])
     top["writes"] = DimensionPolicy(**dims["writes"])
     top["decrease_plan"] = DecreasePlan(**plan)
     return top
 
 
-def _check_resource(collector: _Collector, policy: ResourcePolicy, source: str,
-                    section: str | None) -> None:
-    """Cross-field rules, each with its own message."""
-    def problem(message: str, option: str | None = None) -> None:
-        collector.problems.append(Problem(message, option, section, None, source))
-
-    for dim_name in ("reads", "writes"):
-        p: DimensionPolicy = getattr(policy, dim_name)
-        if p.min_provisioned is not None and p.max_provisioned is not None \
-                and p.min_provisioned > p.max_provisioned:
-            problem(f"min-provisioned-{dim_name} ({p.min_provisioned}) is above "
-                    f"max-provisioned-{dim_name} ({p.max_provisioned})",
-                    f"min-provisioned-{dim_name}")
-        if p.lower_threshold >= p.upper_threshold and not p.increase_consumed_scale \
-                and not p.decrease_consumed_scale:
-            problem(f"{dim_name}-lower-threshold ({p.lower_threshold:g}) must be below "
-                    f"{dim_name}-upper-threshold ({p.upper_threshold:g})",
-                    f"{dim_name}-lower-threshold")
-        if p.target_utilisation > 100:
-            problem(f"target-{dim_name}-utilisation must be at most 100",
-                    f"target-{dim_name}-utilisation")
-    try:
-        re.compile(policy.key)
-    except re.error as exc:
-        problem(f"invalid regular expression {policy.key!r}: {exc}")
-
-
 def build_resource(collector: _Collector, cls: type[ResourcePolicy], key: str,
-                   layers: Sequence[Layer], **extra: Any) -> Any:
-    parsed = _apply(collector, layers, _TABLE_SPECS)
-    fields = _resource_fields(parsed)
-    policy = cls(key=key, **fields, **extra)
-    last = layers[-1] if layers else Layer({})
-    _check_resource(collector, policy, last.source, last.section)
+                   layers: Sequence[Layer], home: Layer | None = None, **extra: Any) -> Any:
+    """A table or GSI policy from ``layers`` (lowest precedence first), fully checked.
+
+    ``home`` is the resource's own section (or the command line), where problems that
+    belong to no single layer are reported; by default the last layer.
+    """
+    home = home or (layers[-1] if layers else Layer({}))
+    policy = cls(key=key, **_resource_fields(_merged(collector, layers, _TABLE_SPECS)),
+                 **extra)
+    why = validate.check_regex(key)
+    if why is not None:
+        collector.add(Problem(why, "table-name" if home.section is None else None,
+                              home.section, None, home.source))
+    collector.findings(validate.check_resource(policy), layers, home)
     return policy
 
 
 def build_global(collector: _Collector, layers: Sequence[Layer], **runtime: Any) -> GlobalConfig:
-    parsed = _apply(collector, layers, _GLOBAL_SPECS)
-    values = {_GLOBAL_SPECS[name].field: value for name, value in parsed.items()}
+    values = _merged(collector, layers, _GLOBAL_SPECS)
     values.update(runtime)
-    return GlobalConfig(**values)
+    glob = GlobalConfig(**values)
+    collector.findings(validate.check_global(glob), layers,
+                       layers[-1] if layers else Layer({}))
+    return glob
 
 
 def build_logging(collector: _Collector, layers: Sequence[Layer]) -> LoggingConfig:
-    parsed = _apply(collector, layers, _LOGGING_SPECS)
-    return LoggingConfig(**{_LOGGING_SPECS[name].field: v for name, v in parsed.items()})
+    return LoggingConfig(**_merged(collector, layers, _LOGGING_SPECS))
 
 
-def inherit_globals(policy: TablePolicy, glob: GlobalConfig, explicit: set[str]) -> TablePolicy:
-    """A table without its own breaker settings uses the global ones."""
+def inherit_globals(policy: ResourcePolicy, glob: GlobalConfig,
+                    layers: Sequence[Layer]) -> Any:
+    """A table or GSI without its own breaker settings uses the global ones."""
+    explicit = {name for layer in layers for name in layer.values}
     changes: dict[str, Any] = {}
     if "circuit-breaker-url" not in explicit and glob.circuit_breaker_url:
         changes["circuit_breaker_url"] = glob.circuit_breaker_url
     if "circuit-breaker-timeout" not in explicit:
         changes["circuit_breaker_timeout_ms"] = glob.circuit_breaker_timeout_ms
     return dataclasses.replace(policy, **changes) if changes else policy
+
+
+def _file_tables(collector: _Collector, ini: IniFile, cli: Layer,
+                 glob: GlobalConfig) -> list[TablePolicy]:
+    """Each [table: ...] section with its GSI sections, in file order.
+
+    A table is [default_options] < its section < flags; a GSI likewise, with its own
+    section in place of the table's (as in the original, a GSI does not inherit
+    from its table's section).
+    """
+    def build(section: TableSection) -> TablePolicy:
+        layers = [*ini.defaults, section.layer, cli]
+        table = build_resource(collector, TablePolicy, section.key, layers, section.layer)
+        gsis = []
+        for gsi in section.gsis:
+            gsi_layers = [*ini.defaults, gsi.layer, cli]
+            policy = build_resource(collector, GsiPolicy, gsi.key, gsi_layers, gsi.layer,
+                                    table_key=gsi.table_key)
+            gsis.append(inherit_globals(policy, glob, gsi_layers))
+        result: TablePolicy = inherit_globals(dataclasses.replace(table, gsis=tuple(gsis)),
+                                              glob, layers)
+        return result
+
+    return [build(section) for section in ini.tables]
 
 
 def from_command_line(table_name: str | None, table_values: Mapping[str, str],
@@ -157,42 +211,29 @@ def from_command_line(table_name: str | None, table_values: Mapping[str, str],
     """The configuration from flags, with an optional INI file underneath.
 
     With ``--table-name`` the command line's table replaces the file's tables, as in
-    the original; the file still provides [global], [logging] and [default_options].
+    the original; the file still provides [global], [logging] and [default_options],
+    and its table and GSI sections are still checked.
     """
     collector = _Collector()
-    file_layers = None
-    if config_file is not None:
-        from dynamic_dynamodb.config.ini import read_file  # the INI reader
+    ini = read_file(config_file, collector.problems) if config_file is not None else None
+    ini = ini or IniFile(CLI)
 
-        file_layers = read_file(config_file, collector.problems)
+    glob = build_global(collector, [*ini.global_, Layer(dict(global_values))],
+                        **(runtime or {}))
+    log = build_logging(collector, [*ini.logging, Layer(dict(logging_values))])
 
-    def layers(file_part: Sequence[Layer], cli_values: Mapping[str, str]) -> list[Layer]:
-        return [*file_part, Layer(dict(cli_values))]
-
-    glob = build_global(collector, layers(file_layers.global_ if file_layers else (),
-                                          global_values), **(runtime or {}))
-    log = build_logging(collector, layers(file_layers.logging if file_layers else (),
-                                          logging_values))
-
-    tables: list[TablePolicy] = []
+    cli_table = Layer(dict(table_values))
+    file_tables = _file_tables(collector, ini, cli_table, glob)
+    tables: list[TablePolicy] = file_tables
     if table_name is not None:
-        defaults = list(file_layers.defaults) if file_layers else []
-        explicit = set(table_values) | {n for lay in defaults for n in lay.values}
-        policy = build_resource(collector, TablePolicy, table_name, [*defaults,
-                                                                      Layer(dict(table_values))])
-        tables.append(inherit_globals(policy, glob, explicit))
-    elif file_layers is not None:
-        tables.extend(file_layers.build_tables(collector, Layer(dict(table_values)), glob))
+        layers = [*ini.defaults, cli_table]
+        policy = build_resource(collector, TablePolicy, table_name, layers, cli_table)
+        tables = [inherit_globals(policy, glob, layers)]
 
     if not tables and not collector.problems:
-        collector.problems.append(Problem(
-            "no table to manage: give --table-name or a [table: <regex>] section in --config"))
+        where = f" in {config_file}" if config_file is not None else ""
+        collector.add(Problem(f"no table to manage: give --table-name or a [table: <regex>] "
+                              f"section{where}"))
     if collector.problems:
         raise ConfigError(collector.problems)
     return Config(global_=glob, logging=log, tables=tuple(tables), source=config_file)
-
-
-def gsi_policy(collector: _Collector, key: str, table_key: str,
-               layers: Sequence[Layer]) -> GsiPolicy:
-    policy: GsiPolicy = build_resource(collector, GsiPolicy, key, layers, table_key=table_key)
-    return policy

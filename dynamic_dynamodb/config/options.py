@@ -9,11 +9,14 @@ ones exist once for reads and once for writes, and land in the same
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+import math
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from dynamic_dynamodb.breaker import mask_url
 from dynamic_dynamodb.config.model import SNS_MESSAGE_TYPES, ScaleTable
 from dynamic_dynamodb.core.windows import parse_windows
 
@@ -75,6 +78,20 @@ def positive(parser: Parser) -> Parser:
     return parse
 
 
+def at_most(parser: Parser, limit: float, unit: str = "") -> Parser:
+    """Upper bounds keep values within what the runtime can represent (timeouts, steps)."""
+    def parse(text: str) -> Any:
+        value = parser(text)
+        if value > limit:
+            raise ValueError(f"must be at most {limit:g}{unit}")
+        return value
+    return parse
+
+
+# Largest step (percent or units) of an increase or decrease.
+MAX_STEP = 1_000_000
+
+
 def parse_unit(text: str) -> str:
     value = text.strip().lower()
     if value not in ("percent", "units"):
@@ -95,9 +112,17 @@ def parse_scale(text: str) -> ScaleTable:
         if isinstance(key, bool) or isinstance(step, bool) or \
                 not isinstance(key, (int, float)) or not isinstance(step, (int, float)):
             raise ValueError("keys and values must be numbers")
-        if key < 0 or step < 0:
+        try:
+            pair = (float(key), float(step))
+        except OverflowError:  # an integer literal too large for a float
+            raise ValueError("keys and values must be finite numbers") from None
+        if not all(math.isfinite(number) for number in pair):
+            raise ValueError("keys and values must be finite numbers")
+        if pair[0] < 0 or pair[1] < 0:
             raise ValueError("keys and values must not be negative")
-        pairs.append((float(key), float(step)))
+        if pair[1] > MAX_STEP:
+            raise ValueError(f"steps must be at most {MAX_STEP:g}")
+        pairs.append(pair)
     return tuple(sorted(pairs))
 
 
@@ -111,10 +136,40 @@ def parse_sns_types(text: str) -> frozenset[str]:
 
 
 def parse_url(text: str) -> str:
+    """An http(s) URL with a host; ``user:pass@`` is allowed (basic auth)."""
     value = text.strip()
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        raise ValueError("expected an http:// or https:// URL") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("expected an http:// or https:// URL")
+    if any(ch.isspace() for ch in value):
+        raise ValueError("a URL must not contain spaces")
+    return value
+
+
+# An SNS topic ARN: arn:<partition>:sns:<region>:<account>:<topic name>.
+_SNS_ARN = re.compile(r"arn:[a-z-]+:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?")
+
+
+def parse_sns_arn(text: str) -> str:
+    value = text.strip()
+    if not _SNS_ARN.fullmatch(value):
+        raise ValueError("expected an SNS topic ARN such as "
+                         "arn:aws:sns:us-east-1:123456789012:my-topic")
+    return value
+
+
+# botocore's rule for region names (a DNS label), without importing botocore here.
+_REGION = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?")
+
+
+def parse_region(text: str) -> str:
+    value = text.strip()
+    if not _REGION.fullmatch(value):
+        raise ValueError("expected an AWS region name such as us-east-1")
     return value
 
 
@@ -136,6 +191,25 @@ def parse_str(text: str) -> str:
     return text.strip()
 
 
+def parse_non_empty(text: str) -> str:
+    value = text.strip()
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+CLI = "command line"
+
+
+@dataclass(frozen=True)
+class Layer:
+    """Raw option values from one place: a section of a file, or the command line."""
+
+    values: Mapping[str, str]
+    source: str = CLI
+    section: str | None = None
+
+
 @dataclass(frozen=True)
 class OptionSpec:
     """One option: its name, where it lands in the model, how it parses."""
@@ -148,6 +222,28 @@ class OptionSpec:
     help: str = ""
 
 
+MASK = "***"
+
+
+def masked(spec: OptionSpec, value: str) -> str:
+    """A secret option's value as it may be shown: URLs keep all but the password.
+
+    Anything that does not parse as a URL with its credentials in the host part is
+    masked whole: ``user:secret@host`` without a scheme would otherwise slip through.
+    """
+    if not spec.secret:
+        return value
+    if spec.field == "circuit_breaker_url":
+        try:
+            shown = mask_url(value)
+            host_part = urlsplit(value).netloc
+        except ValueError:
+            return MASK
+        if "@" not in value or ("@" in host_part and shown != value):
+            return shown
+    return MASK
+
+
 def _dim(template: str, field: str, parse: Parser, help: str = "") -> list[OptionSpec]:
     """The reads and writes spellings of one dimension option (``{rw}``, ``{r_w}``)."""
     specs = []
@@ -156,6 +252,10 @@ def _dim(template: str, field: str, parse: Parser, help: str = "") -> list[Optio
                                 help=help.format(rw=rw)))
     return specs
 
+
+_step = at_most(non_negative(parse_float), MAX_STEP)
+_breaker_timeout = at_most(positive(parse_float), 600_000, " ms (10 minutes)")
+_aws_timeout = at_most(positive(parse_float), 3600, " seconds")
 
 TABLE_OPTIONS: tuple[OptionSpec, ...] = tuple(
     _dim("enable-{rw}-autoscaling", "enabled", parse_bool, "scale {rw} at all")
@@ -167,8 +267,8 @@ TABLE_OPTIONS: tuple[OptionSpec, ...] = tuple(
            "decrease {rw} when consumed % is below this")
     + _dim("throttled-{rw}-upper-threshold", "throttled_upper_threshold",
            non_negative(parse_int), "increase {rw} when throttle events exceed this (0: off)")
-    + _dim("increase-{rw}-with", "increase_with", non_negative(parse_float), "")
-    + _dim("decrease-{rw}-with", "decrease_with", non_negative(parse_float), "")
+    + _dim("increase-{rw}-with", "increase_with", _step, "")
+    + _dim("decrease-{rw}-with", "decrease_with", _step, "")
     + _dim("increase-{rw}-unit", "increase_unit", parse_unit, "")
     + _dim("decrease-{rw}-unit", "decrease_unit", parse_unit, "")
     + _dim("min-provisioned-{rw}", "min_provisioned", positive(parse_int), "")
@@ -182,7 +282,7 @@ TABLE_OPTIONS: tuple[OptionSpec, ...] = tuple(
     + _dim("{rw}-upper-alarm-threshold", "upper_alarm_threshold", non_negative(parse_float))
     + _dim("{rw}-lower-alarm-threshold", "lower_alarm_threshold", non_negative(parse_float))
     + _dim("increase-consumed-{rw}-unit", "increase_consumed_unit", parse_unit)
-    + _dim("increase-consumed-{rw}-with", "increase_consumed_with", non_negative(parse_float))
+    + _dim("increase-consumed-{rw}-with", "increase_consumed_with", _step)
     + _dim("increase-consumed-{rw}-scale", "increase_consumed_scale", parse_scale)
     + _dim("increase-throttled-by-provisioned-{rw}-unit",
            "increase_throttled_by_provisioned_unit", parse_unit)
@@ -193,7 +293,7 @@ TABLE_OPTIONS: tuple[OptionSpec, ...] = tuple(
     + _dim("increase-throttled-by-consumed-{rw}-scale",
            "increase_throttled_by_consumed_scale", parse_scale)
     + _dim("decrease-consumed-{rw}-unit", "decrease_consumed_unit", parse_unit)
-    + _dim("decrease-consumed-{rw}-with", "decrease_consumed_with", non_negative(parse_float))
+    + _dim("decrease-consumed-{rw}-with", "decrease_consumed_with", _step)
     + _dim("decrease-consumed-{rw}-scale", "decrease_consumed_scale", parse_scale)
     + _dim("target-{rw}-utilisation", "target_utilisation", positive(parse_float),
            "target mode: aim for this consumed % of provisioned {rw}")
@@ -202,13 +302,15 @@ TABLE_OPTIONS: tuple[OptionSpec, ...] = tuple(
                    help="threshold (the original's) or target"),
         OptionSpec("always-decrease-rw-together", "always_decrease_rw_together", parse_bool),
         OptionSpec("maintenance-windows", "maintenance_windows", parse_windows),
-        OptionSpec("sns-topic-arn", "sns_topic_arn", parse_str),
+        OptionSpec("sns-topic-arn", "sns_topic_arn", parse_sns_arn),
         OptionSpec("sns-message-types", "sns_message_types", parse_sns_types),
-        OptionSpec("lookback-window-start", "lookback_window_start", positive(parse_int)),
-        OptionSpec("lookback-period", "lookback_period", positive(parse_int)),
+        # CloudWatch keeps one-minute data for 15 days.
+        OptionSpec("lookback-window-start", "lookback_window_start",
+                   at_most(positive(parse_int), 15 * 24 * 60, " minutes (15 days)")),
+        OptionSpec("lookback-period", "lookback_period",
+                   at_most(positive(parse_int), 24 * 60, " minutes (a day)")),
         OptionSpec("circuit-breaker-url", "circuit_breaker_url", parse_url, secret=True),
-        OptionSpec("circuit-breaker-timeout", "circuit_breaker_timeout_ms",
-                   positive(parse_float)),
+        OptionSpec("circuit-breaker-timeout", "circuit_breaker_timeout_ms", _breaker_timeout),
         OptionSpec("circuit-breaker-freezes-increases", "breaker_freezes_increases",
                    parse_bool),
         OptionSpec("ignore-aws-autoscaling", "ignore_aws_autoscaling", parse_bool),
@@ -221,18 +323,20 @@ TABLE_OPTIONS: tuple[OptionSpec, ...] = tuple(
 )
 
 GLOBAL_OPTIONS: tuple[OptionSpec, ...] = (
-    OptionSpec("region", "region", parse_str),
-    OptionSpec("profile", "profile", parse_str),
-    OptionSpec("check-interval", "check_interval", positive(parse_int)),
+    OptionSpec("region", "region", parse_region),
+    OptionSpec("profile", "profile", parse_non_empty),
+    OptionSpec("check-interval", "check_interval",
+               at_most(positive(parse_int), 24 * 3600, " seconds (a day)")),
     OptionSpec("circuit-breaker-url", "circuit_breaker_url", parse_url, secret=True),
-    OptionSpec("circuit-breaker-timeout", "circuit_breaker_timeout_ms", positive(parse_float)),
-    OptionSpec("aws-access-key-id", "aws_access_key_id", parse_str, secret=True),
-    # The original's spelling, and the natural one.
-    OptionSpec("aws-secret-access-key-id", "aws_secret_access_key", parse_str, secret=True),
-    OptionSpec("aws-secret-access-key", "aws_secret_access_key", parse_str, secret=True),
+    OptionSpec("circuit-breaker-timeout", "circuit_breaker_timeout_ms", _breaker_timeout),
+    OptionSpec("aws-access-key-id", "aws_access_key_id", parse_non_empty, secret=True),
+    # The natural spelling first (it names the field in --show-config), then the original's.
+    OptionSpec("aws-secret-access-key", "aws_secret_access_key", parse_non_empty, secret=True),
+    OptionSpec("aws-secret-access-key-id", "aws_secret_access_key", parse_non_empty,
+               secret=True),
     OptionSpec("describe-concurrency", "describe_concurrency", positive(parse_int)),
-    OptionSpec("connect-timeout", "connect_timeout", positive(parse_float)),
-    OptionSpec("read-timeout", "read_timeout", positive(parse_float)),
+    OptionSpec("connect-timeout", "connect_timeout", _aws_timeout),
+    OptionSpec("read-timeout", "read_timeout", _aws_timeout),
     OptionSpec("max-attempts", "max_attempts", positive(parse_int)),
     OptionSpec("failures-before-error", "failures_before_error", positive(parse_int)),
 )

@@ -1,0 +1,88 @@
+"""``--show-config``: the effective configuration as JSON, secrets masked.
+
+Every table section with every option filled in (its own value, else
+[default_options]'s, else the built-in default), GSIs nested in their table.
+Options are spelled as in the file, so the output reads like a fully written
+configuration. ``config_as_dict`` builds the plain dict; others may add keys to it
+before it is printed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from dynamic_dynamodb.config import options
+from dynamic_dynamodb.config.model import (
+    Config,
+    MaintenanceWindow,
+    ResourcePolicy,
+    TablePolicy,
+)
+
+
+def _masked(spec: options.OptionSpec, value: Any) -> Any:
+    if not spec.secret or value is None:
+        return value
+    return options.masked(spec, str(value))
+
+
+def _plain(value: Any) -> Any:
+    """Model values as JSON values: step tables as dicts, windows and sets as lists."""
+    if isinstance(value, frozenset):
+        return sorted(value)
+    if isinstance(value, tuple) and value and isinstance(value[0], MaintenanceWindow):
+        return [str(window) for window in value]
+    if isinstance(value, tuple) and value and isinstance(value[0], tuple):
+        return {f"{key:g}": step for key, step in value}
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _field_value(obj: Any, path: str) -> Any:
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _section(obj: Any, specs: tuple[options.OptionSpec, ...]) -> dict[str, Any]:
+    """One value per model field, named by its first spelling in the registry."""
+    result: dict[str, Any] = {}
+    seen: set[str] = set()
+    for spec in specs:
+        if spec.field in seen:
+            continue
+        seen.add(spec.field)
+        result[spec.name] = _plain(_masked(spec, _field_value(obj, spec.field)))
+    return result
+
+
+def resource_as_dict(policy: ResourcePolicy) -> dict[str, Any]:
+    result: dict[str, Any] = {"key": policy.key}
+    for spec in options.TABLE_OPTIONS:
+        owner = policy.of(spec.dimension) if spec.dimension else policy
+        result[spec.name] = _plain(_masked(spec, _field_value(owner, spec.field)))
+    return result
+
+
+def table_as_dict(policy: TablePolicy) -> dict[str, Any]:
+    result = resource_as_dict(policy)
+    result["gsis"] = [resource_as_dict(gsi) for gsi in policy.gsis]
+    return result
+
+
+def config_as_dict(config: Config) -> dict[str, Any]:
+    """The effective configuration as plain JSON-able data, secrets masked."""
+    glob = _section(config.global_, options.GLOBAL_OPTIONS)
+    glob["dry-run"] = config.global_.dry_run  # a flag, not a file option
+    return {
+        "source": config.source,
+        "global": glob,
+        "logging": _section(config.logging, options.LOGGING_OPTIONS),
+        "tables": [table_as_dict(table) for table in config.tables],
+    }
+
+
+def show_config(config: Config) -> str:
+    return json.dumps(config_as_dict(config), indent=2)
