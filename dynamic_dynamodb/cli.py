@@ -6,7 +6,6 @@ Exit codes: 0 ok; 1 runtime failure (AWS unreachable, a table failed in
 
 from __future__ import annotations
 
-import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -40,7 +39,8 @@ TABLE_FLAGS = [
 ] + ["scaling-mode", "maintenance-windows", "always-decrease-rw-together",
      "lookback-window-start", "lookback-period", "sns-topic-arn", "sns-message-types"]
 GLOBAL_FLAGS = ["region", "profile", "check-interval", "aws-access-key-id",
-                "aws-secret-access-key", "circuit-breaker-url", "circuit-breaker-timeout"]
+                "aws-secret-access-key", "circuit-breaker-url", "circuit-breaker-timeout",
+                "describe-concurrency", "connect-timeout", "read-timeout", "max-attempts"]
 LOGGING_FLAGS = ["log-level", "log-file", "log-config-file", "log-format"]
 
 _SHORT = {"region": "-r", "table-name": "-t", "config": "-c"}
@@ -117,27 +117,36 @@ def cli(ctx: click.Context, **params: Any) -> int:
         from dynamic_dynamodb import daemon
 
         return daemon.control(params["daemon"], config, params)
-    return run_foreground(config, params["run_once"], params.get("metrics_port"))
+    return run_foreground(config, params["run_once"], params.get("metrics_port"),
+                          load_config=lambda: build_config(params, dry_run=params["dry_run"]))
 
 
 def run_foreground(config: Config, run_once: bool, metrics_port: int | None = None,
-                   stop: threading.Event | None = None) -> int:
-    """Run the Scheduler in this process until SIGTERM/SIGINT (or one cycle)."""
-    from dynamic_dynamodb.runner import build_scheduler, setup_logging
+                   stop: threading.Event | None = None,
+                   load_config: Callable[[], Config] | None = None) -> int:
+    """Run the Scheduler in this process until SIGTERM/SIGINT (or one cycle).
 
-    setup_logging(config.logging)
-    stop = stop or threading.Event()
-    scheduler = build_scheduler(config, stop=stop, metrics_port=metrics_port)
-    if threading.current_thread() is threading.main_thread():
-        def on_signal(signum: int, _frame: object) -> None:
-            stop.set()
+    SIGHUP calls ``load_config`` between cycles and swaps the result in when valid.
+    """
+    from dynamic_dynamodb.service import serve
 
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
-    report = scheduler.run(run_once=run_once)
-    if run_once:
-        return EXIT_OK if report is not None and report.ok else EXIT_RUNTIME
-    return EXIT_OK
+    return serve(config, run_once=run_once, metrics_port=metrics_port,
+                 load_config=load_config, stop=stop)
+
+
+@cli.command()
+@config_options
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool, **params: Any) -> int:
+    """Show each managed table and GSI, live from AWS: provisioned and consumed
+    capacity, utilisation, what the next cycle would do and why, and the decreases
+    left today. Runs one dry-run cycle: changes nothing, notifies nobody.
+    """
+    from dynamic_dynamodb.status import run_status
+
+    merged = {**(ctx.obj or {}), **{k: v for k, v in params.items() if v is not None}}
+    return run_status(build_config(merged, dry_run=True), as_json)
 
 
 @cli.command()

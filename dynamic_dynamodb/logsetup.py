@@ -1,4 +1,12 @@
-"""Logging set-up: text or JSON lines, stderr or a rotated file, or a fileConfig file."""
+"""Logging set-up: text or JSON lines, stderr or a rotated file, or a fileConfig file.
+
+Secrets never reach a log: every handler gets a filter that masks the configured
+secret values (the AWS secret key, circuit-breaker passwords) and the password of
+any ``scheme://user:password@host`` URL, whatever code logged them. Setting up
+again (SIGHUP) builds the new handler first and swaps it in only when that worked,
+so a bad new log file leaves the old one in place; it also reopens the file, which
+is what logrotate's ``postrotate`` wants.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +14,18 @@ import json
 import logging
 import logging.config
 import logging.handlers
+import re
+from collections.abc import Iterable
 from datetime import datetime, timezone
 
-from dynamic_dynamodb.config.model import LoggingConfig
+from dynamic_dynamodb.config.model import Config, LoggingConfig
 from dynamic_dynamodb.errors import ConfigError, Problem
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+MAX_BYTES = 10 * 1024 * 1024
+BACKUP_COUNT = 5
+MASK = "***"
+_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]+:)[^@\s/]+@")
 
 
 class JsonFormatter(logging.Formatter):
@@ -24,37 +38,97 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
         return json.dumps(entry)
 
 
-def setup_logging(config: LoggingConfig) -> None:
+class RedactSecrets(logging.Filter):
+    """Masks known secret values and URL passwords in a record's message and traceback."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        # Longest first, so a secret that contains another is masked whole.
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, MASK)
+        return _URL_PASSWORD.sub(rf"\g<head>{MASK}@", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = self.redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        return True
+
+
+def secrets_of(config: Config) -> list[str]:
+    """The configured values that must never be logged."""
+    # Access key ids are not secret (they show in CloudTrail); the secret key is.
+    found = [config.global_.aws_secret_access_key or ""]
+    urls = [config.global_.circuit_breaker_url] + [
+        policy.circuit_breaker_url for table in config.tables
+        for policy in (table, *table.gsis)
+    ]
+    for url in urls:
+        match = re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^/@]*:([^@/]+)@", url or "")
+        if match:
+            found.append(match.group(1))
+    return [s for s in found if s]
+
+
+def _build_handler(config: LoggingConfig) -> logging.Handler:
+    if not config.file:
+        return logging.StreamHandler()
+    try:
+        return logging.handlers.RotatingFileHandler(
+            config.file, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT)
+    except OSError as exc:
+        raise ConfigError(Problem(f"cannot open log file: {exc.strerror}", "log-file",
+                                  "logging", config.file)) from None
+
+
+def _all_handlers() -> list[logging.Handler]:
+    handlers = list(logging.getLogger().handlers)
+    for logger in list(logging.Logger.manager.loggerDict.values()):
+        if isinstance(logger, logging.Logger):
+            handlers.extend(logger.handlers)
+    return handlers
+
+
+def setup_logging(config: LoggingConfig, secrets: Iterable[str] = ()) -> None:
+    redact = RedactSecrets(secrets)
     root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
-        old.close()
     if config.config_file:
         try:
             logging.config.fileConfig(config.config_file, disable_existing_loggers=False)
         except Exception as exc:
             raise ConfigError(Problem(f"cannot load logging configuration: {exc}",
                                       "log-config-file", "logging", config.config_file)) from None
-        return
-    handler: logging.Handler
-    if config.file:
-        try:
-            handler = logging.handlers.RotatingFileHandler(
-                config.file, maxBytes=10 * 1024 * 1024, backupCount=5)
-        except OSError as exc:
-            raise ConfigError(Problem(f"cannot open log file: {exc.strerror}", "log-file",
-                                      "logging", config.file)) from None
     else:
-        handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter() if config.format == "json"
-                         else logging.Formatter(TEXT_FORMAT))
-    root.addHandler(handler)
-    root.setLevel(config.level.upper())
-    # botocore's own debug output is very loud and may include request bodies.
+        handler = _build_handler(config)  # before touching the old ones: may fail
+        handler.setFormatter(JsonFormatter() if config.format == "json"
+                             else logging.Formatter(TEXT_FORMAT))
+        for old in list(root.handlers):
+            root.removeHandler(old)
+            old.close()
+        root.addHandler(handler)
+        root.setLevel(config.level.upper())
+    for each in _all_handlers():
+        for old_filter in [f for f in each.filters if isinstance(f, RedactSecrets)]:
+            each.removeFilter(old_filter)
+        each.addFilter(redact)
+    # botocore's debug output is very loud and may include request headers, and its
+    # info lines ("Found credentials in ...") are noise in a daemon's log: warnings
+    # only, unless the user asked for debug.
+    quiet = logging.INFO if root.level <= logging.DEBUG else logging.WARNING
     for noisy in ("botocore", "boto3", "urllib3"):
-        logging.getLogger(noisy).setLevel(max(logging.INFO, root.level))
+        logging.getLogger(noisy).setLevel(max(quiet, root.level))

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from dynamic_dynamodb import cost
 from dynamic_dynamodb.backend import (
     Breaker,
     Clock,
@@ -68,6 +69,8 @@ class Outcome:
     applied: bool = False
     error: str | None = None
     note: str = ""
+    # What DescribeTable said (decrease bookkeeping for ``status``); None in old reports.
+    state: ResourceState | None = None
 
 
 @dataclass
@@ -77,10 +80,15 @@ class CycleReport:
     failed_tables: dict[str, str] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
     duration: float = 0.0
+    # Per failed table, the kind of failure (AWS's error code, or the exception's type).
+    failure_kinds: dict[str, str] = field(default_factory=dict)
+    # Set when the whole cycle failed (e.g. ListTables): no table was handled.
+    error: str | None = None
+    error_kind: str | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.failed_tables
+        return not self.failed_tables and self.error is None
 
 
 @dataclass
@@ -91,6 +99,7 @@ class _Work:
     policy: TablePolicy
     state: TableState | None = None
     error: str | None = None
+    error_kind: str = "error"
     resources: list[tuple[ResourceState, ResourcePolicy]] = field(default_factory=list)
 
 
@@ -117,6 +126,7 @@ class Scheduler:
         self._aas_managed: set[ResourceId] = set()
         self._aas_names: set[str] = set()
         self._aas_checked_at: datetime | None = None
+        self._cost_logged = False
         # Set by signal handlers: the table in hand finishes, then the loop ends.
         self.stop_requested = stop or threading.Event()
 
@@ -150,8 +160,10 @@ class Scheduler:
         work = self._match(self.tables.list_tables())
         if not work:
             log.warning("no table matches the configured table names")
+        self._forget_gone({item.name for item in work})
         self._describe_all(work)
         self._collect_resources(work, report)
+        self._log_cost_once(work)
         usages = self._read_metrics(work, now)
         breaker_verdicts = self._check_breakers(work)
         self._managed_elsewhere = self._autoscaling_managed(work, now)
@@ -165,15 +177,33 @@ class Scheduler:
                 self._handle_table(item, usages, breaker_verdicts, now, report)
                 self.failures.pop(item.name, None)
             except DynamicDynamoDBError as exc:
-                self._table_failed(item.name, str(exc), report)
+                self._table_failed(item.name, str(exc), report, _error_kind(exc))
+            except Exception as exc:  # a bug or an odd answer: this table only, with traceback
+                log.exception("%s: unexpected error", item.name)
+                self._table_failed(item.name, f"unexpected error: {exc!r}", report,
+                                   type(exc).__name__)
         report.duration = time.monotonic() - started
         if self._call_counts is not None:
             report.calls = self._call_counts()
             log.debug("AWS calls this cycle: %s", ", ".join(
                 f"{op}={n}" for op, n in sorted(report.calls.items())) or "none")
-        for observer in self._observers:
-            observer(report)
+        self._tell_observers(report)
         return report
+
+    def _tell_observers(self, report: CycleReport) -> None:
+        for observer in self._observers:
+            try:
+                observer(report)
+            except Exception:  # metrics or notifications must never stop the loop
+                log.exception("cycle observer %r failed", observer)
+
+    def _forget_gone(self, managed: set[str]) -> None:
+        """Drop what is kept about tables no longer managed (deleted, or no longer
+        matched), so a daemon that runs for years through table churn does not grow."""
+        for rid in [rid for rid in self.history if rid.table not in managed]:
+            del self.history[rid]
+        for name in [name for name in self.failures if name not in managed]:
+            del self.failures[name]
 
     def _describe_all(self, work: list[_Work]) -> None:
         def describe(item: _Work) -> None:
@@ -182,7 +212,10 @@ class Scheduler:
             except AwsSetupError:
                 raise
             except AwsError as exc:
-                item.error = str(exc)
+                item.error, item.error_kind = str(exc), exc.code
+            except Exception as exc:  # an odd answer for one table must not end the cycle
+                log.exception("%s: unexpected error describing the table", item.name)
+                item.error, item.error_kind = f"unexpected error: {exc!r}", type(exc).__name__
 
         workers = max(1, min(self.config.global_.describe_concurrency, len(work)))
         if workers == 1:
@@ -195,8 +228,12 @@ class Scheduler:
 
     def _collect_resources(self, work: list[_Work], report: CycleReport) -> None:
         for item in work:
+            if item.error_kind == "ResourceNotFoundException":
+                # Deleted between ListTables and DescribeTable: gone, not failing.
+                log.info("%s: deleted since the table list was read; skipped", item.name)
+                continue
             if item.error:
-                self._table_failed(item.name, item.error, report)
+                self._table_failed(item.name, item.error, report, item.error_kind)
                 continue
             assert item.state is not None
             if item.state.billing_mode == "PAY_PER_REQUEST":
@@ -214,6 +251,17 @@ class Scheduler:
                     self._warn_once(f"gsi:{gsi.id}", "GSI %s matches several sections; using "
                                     "the first, [gsi: %s]", gsi.id, matching[0].key)
                 item.resources.append((gsi, matching[0]))
+
+    def _log_cost_once(self, work: list[_Work]) -> None:
+        """The monthly CloudWatch cost of what the first cycle found, logged once."""
+        if self._cost_logged:
+            return
+        found = [state.id for item in work if not item.error for state, _ in item.resources]
+        if not found:
+            return
+        self._cost_logged = True
+        tables = sum(1 for rid in found if rid.index is None)
+        cost.log_estimate(self.config.global_.check_interval, tables, len(found) - tables)
 
     def _read_metrics(self, work: list[_Work], now: datetime) -> dict[ResourceId, Usage | None]:
         requests = [
@@ -290,6 +338,7 @@ class Scheduler:
             note = result.note
 
         policies = {state.id: policy for state, policy in item.resources}
+        states = {state.id: state for state, _ in item.resources}
         for decision in decisions:
             final = decision
             if sent and decision.changes:
@@ -297,7 +346,8 @@ class Scheduler:
                     Reason("decrease-refused", f"decrease held: {note}"))
             self.history[decision.resource] = decision.history
             outcome = Outcome(decision.resource, final, usages.get(decision.resource),
-                              applied=decision.resource in applied and final.changes, note=note)
+                              applied=decision.resource in applied and final.changes, note=note,
+                              state=states.get(decision.resource))
             report.outcomes.append(outcome)
             self._report(outcome, policies[decision.resource])
 
@@ -323,10 +373,12 @@ class Scheduler:
         except Exception as exc:  # a failed notification is never fatal
             log.warning("notification failed for %s: %s", event.resource, exc)
 
-    def _table_failed(self, table: str, message: str, report: CycleReport) -> None:
+    def _table_failed(self, table: str, message: str, report: CycleReport,
+                      kind: str = "error") -> None:
         count = self.failures.get(table, 0) + 1
         self.failures[table] = count
         report.failed_tables[table] = message
+        report.failure_kinds[table] = kind
         log.error("%s: cycle failed (%d in a row), retrying next cycle: %s",
                   table, count, message)
         if count == self.config.global_.failures_before_error:
@@ -340,20 +392,41 @@ class Scheduler:
     def run(self, run_once: bool = False) -> CycleReport | None:
         """Cycle until stopped; with ``run_once`` do one cycle and return its report."""
         last: CycleReport | None = None
+        worked = False
         while True:
             cycle_started = time.monotonic()
             try:
                 last = self.run_cycle()
-            except AwsSetupError:
-                raise
+                worked = True
+            except AwsSetupError as exc:
+                # Before any cycle has worked this is set-up (no credentials, no region):
+                # fail fast. Later (credentials that failed to refresh) it is retried.
+                if run_once or not worked:
+                    raise
+                last = self._cycle_failed(exc, str(exc), exc.code)
             except DynamicDynamoDBError as exc:
-                log.error("cycle failed, retrying next cycle: %s", exc)
-                last = None
+                last = self._cycle_failed(exc, str(exc), _error_kind(exc))
+            except Exception as exc:  # never let a bug end the daemon; --run-once exits 1
+                log.exception("unexpected error in the cycle")
+                last = self._cycle_failed(exc, f"unexpected error: {exc!r}", type(exc).__name__)
             if run_once or self.stop_requested.is_set():
                 return last
             elapsed = time.monotonic() - cycle_started
             if self.clock.wait(self.config.global_.check_interval - elapsed):
                 return last
+
+
+    def _cycle_failed(self, exc: BaseException, message: str, kind: str) -> CycleReport:
+        if isinstance(exc, DynamicDynamoDBError):  # others were logged with a traceback
+            log.error("cycle failed, retrying next cycle: %s", exc)
+        report = CycleReport(started=self.clock.now(), error=message, error_kind=kind)
+        self._tell_observers(report)
+        return report
+
+
+def _error_kind(exc: BaseException) -> str:
+    """AWS's error code for AWS errors, else the exception's type."""
+    return exc.code if isinstance(exc, AwsError) else type(exc).__name__
 
 
 def format_outcome(outcome: Outcome, dry_run: bool = False) -> str:

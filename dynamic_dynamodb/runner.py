@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dynamic_dynamodb.aws.metrics import CloudWatchMetrics
 from dynamic_dynamodb.aws.session import AwsClients
 from dynamic_dynamodb.aws.tables import DynamoTables
+from dynamic_dynamodb.backend import Clock, Notifier
 from dynamic_dynamodb.breaker import HttpBreaker
 from dynamic_dynamodb.config.model import Config
 from dynamic_dynamodb.logsetup import setup_logging
@@ -19,7 +20,10 @@ __all__ = ["build_scheduler", "setup_logging"]
 
 def build_scheduler(config: Config, stop: threading.Event | None = None,
                     metrics_port: int | None = None,
-                    observers: Sequence[Callable[[CycleReport], None]] = ()) -> Scheduler:
+                    observers: Sequence[Callable[[CycleReport], None]] = (),
+                    clock: Clock | None = None, notifier: Notifier | None = None,
+                    dry_run: bool | None = None) -> Scheduler:
+    """The Scheduler on boto3; ``clock``/``notifier``/``dry_run`` default to the daemon's."""
     stop = stop or threading.Event()
     clients = AwsClients(config.global_)
     observers = list(observers)
@@ -31,8 +35,9 @@ def build_scheduler(config: Config, stop: threading.Event | None = None,
         config,
         tables=DynamoTables(clients),
         metrics=CloudWatchMetrics(clients),
-        notifier=FanOut([LogNotifier(), SnsNotifier(clients.sns)]),
-        clock=SystemClock(stop),
+        notifier=notifier or FanOut([LogNotifier(), SnsNotifier(clients.sns)]),
+        clock=clock or SystemClock(stop),
+        dry_run=dry_run,
         breaker=HttpBreaker(),
         call_counts=clients.calls.take,
         observers=observers,

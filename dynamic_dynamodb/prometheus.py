@@ -1,0 +1,181 @@
+"""``--metrics-port``: Prometheus metrics about the loop, the decisions and AWS calls.
+
+Optional: needs ``prometheus-client`` (``pip install 'dynamic-dynamodb[metrics]'``).
+Served at ``http://<host>:<port>/metrics`` on all interfaces, from a private
+registry, by a small threaded HTTP server; updated once per cycle from the
+Scheduler's CycleReport, so scraping never calls AWS.
+
+Metrics (all prefixed ``dynamic_dynamodb_``):
+  cycles_total{result}                      ok / partial (some tables failed) / failed
+  cycle_duration_seconds                    histogram
+  last_cycle_timestamp_seconds              when the last cycle ended (alert on staleness)
+  decisions_total{dimension,decision}       increase / decrease / unchanged
+  changes_applied_total{dimension,decision} what UpdateTable actually did
+  errors_total{kind}                        AWS error code or exception type
+  provisioned_capacity_units{table,index,dimension}
+  consumed_capacity_units{table,index,dimension}   average units/s over the lookback window
+  throttle_events{table,index,dimension}    throttle events in the lookback window
+  aws_calls_total{operation}                e.g. dynamodb.DescribeTable
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from dynamic_dynamodb.core.types import Dimension, Direction
+from dynamic_dynamodb.errors import ConfigError, DynamicDynamoDBError, Problem
+from dynamic_dynamodb.loop import CycleReport
+
+log = logging.getLogger(__name__)
+
+PREFIX = "dynamic_dynamodb"
+DURATION_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
+
+
+def require_client() -> Any:
+    """The prometheus_client module, or a configuration error saying how to get it."""
+    try:
+        import prometheus_client
+    except ImportError:
+        raise ConfigError(Problem(
+            "serving metrics needs the prometheus-client package: "
+            "pip install 'dynamic-dynamodb[metrics]'", "metrics-port")) from None
+    return prometheus_client
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
+        pass  # one line per scrape would drown the log
+
+
+class CycleMetrics:
+    """The metric families, updated from each CycleReport."""
+
+    def __init__(self) -> None:
+        client = require_client()
+        self.registry = client.CollectorRegistry(auto_describe=True)
+        labels = ("table", "index", "dimension")
+
+        def counter(name: str, doc: str, names: tuple[str, ...] = ()) -> Any:
+            return client.Counter(f"{PREFIX}_{name}", doc, names, registry=self.registry)
+
+        def gauge(name: str, doc: str, names: tuple[str, ...] = ()) -> Any:
+            return client.Gauge(f"{PREFIX}_{name}", doc, names, registry=self.registry)
+
+        self.cycles = counter("cycles", "Cycles run, by result", ("result",))
+        self.duration = client.Histogram(f"{PREFIX}_cycle_duration_seconds",
+                                         "Duration of a cycle", buckets=DURATION_BUCKETS,
+                                         registry=self.registry)
+        self.last_cycle = gauge("last_cycle_timestamp_seconds",
+                                "Unix time at which the last cycle ended")
+        self.decisions = counter("decisions", "Decisions per resource and dimension",
+                                 ("dimension", "decision"))
+        self.applied = counter("changes_applied", "Capacity changes UpdateTable applied",
+                               ("dimension", "decision"))
+        self.errors = counter("errors", "Failed tables and failed cycles, by kind", ("kind",))
+        self.provisioned = gauge("provisioned_capacity_units",
+                                 "Provisioned capacity units", labels)
+        self.consumed = gauge("consumed_capacity_units",
+                              "Consumed capacity, average units/s over the lookback window",
+                              labels)
+        self.throttled = gauge("throttle_events", "Throttle events in the lookback window",
+                               labels)
+        self.calls = counter("aws_calls", "AWS API calls by operation", ("operation",))
+        self._series: set[tuple[str, str, str]] = set()
+        self._lock = threading.Lock()
+
+    def observe(self, report: CycleReport) -> None:
+        with self._lock:
+            self._observe(report)
+
+    def _observe(self, report: CycleReport) -> None:
+        error = getattr(report, "error", None)
+        result = "failed" if error else ("partial" if report.failed_tables else "ok")
+        self.cycles.labels(result).inc()
+        self.duration.observe(report.duration)
+        self.last_cycle.set_to_current_time()
+        kinds = getattr(report, "failure_kinds", {})
+        for table in report.failed_tables:
+            self.errors.labels(kinds.get(table, "error")).inc()
+        if error:
+            self.errors.labels(getattr(report, "error_kind", None) or "error").inc()
+        for operation, count in report.calls.items():
+            self.calls.labels(operation).inc(count)
+
+        seen: set[tuple[str, str, str]] = set()
+        for outcome in report.outcomes:
+            decision = outcome.decision
+            if decision is None:
+                continue
+            rid = outcome.resource
+            for dim in Dimension:
+                d = decision.of(dim)
+                self.decisions.labels(dim.value, d.direction.value).inc()
+                changed = outcome.applied and d.direction is not Direction.NONE
+                if changed:
+                    self.applied.labels(dim.value, d.direction.value).inc()
+                key = (rid.table, rid.index or "", dim.value)
+                seen.add(key)
+                self.provisioned.labels(*key).set(d.target if changed else d.current)
+                if outcome.usage is not None:
+                    use = outcome.usage.of(dim)
+                    self.consumed.labels(*key).set(use.consumed)
+                    self.throttled.labels(*key).set(use.throttle_events)
+        if not error:
+            self._forget_gone(seen, set(report.failed_tables))
+
+    def _forget_gone(self, seen: set[tuple[str, str, str]], failed: set[str]) -> None:
+        """Drop series of tables/GSIs no longer managed (a failed table keeps its last)."""
+        for key in self._series - seen:
+            if key[0] in failed:
+                seen.add(key)
+                continue
+            for family in (self.provisioned, self.consumed, self.throttled):
+                try:
+                    family.remove(*key)
+                except KeyError:
+                    pass
+        self._series = seen
+
+
+class MetricsServer:
+    """The HTTP endpoint; ``port`` is the bound port (useful with port 0)."""
+
+    def __init__(self, metrics: CycleMetrics, port: int, host: str = "0.0.0.0") -> None:
+        app = require_client().make_wsgi_app(metrics.registry)
+        try:
+            self.server = make_server(host, port, app, _ThreadingServer,
+                                      handler_class=_QuietHandler)
+        except OSError as exc:
+            raise DynamicDynamoDBError(
+                f"cannot serve metrics on port {port}: {exc.strerror}") from None
+        self.port = int(self.server.server_address[1])
+        self.thread = threading.Thread(target=self.server.serve_forever, name="metrics",
+                                       daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def start_metrics_server(port: int, call_counter: object = None,
+                         host: str = "0.0.0.0") -> Callable[[CycleReport], None]:
+    """Serve metrics on ``port``; return the observer the Scheduler calls each cycle.
+
+    AWS call counts come from each report's ``calls`` (the Scheduler takes them from
+    ``call_counter`` once per cycle), so the counter itself is not read here.
+    """
+    metrics = CycleMetrics()
+    server = MetricsServer(metrics, port, host)
+    log.info("serving Prometheus metrics on http://%s:%d/metrics", host, server.port)
+    return metrics.observe

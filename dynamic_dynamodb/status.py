@@ -1,0 +1,175 @@
+"""``dynamic-dynamodb status``: what each table and GSI looks like now, and why the
+next cycle would (not) change it.
+
+It runs one dry-run cycle of the real Scheduler, live against AWS, with a notifier
+that sends nothing, and renders the cycle's outcomes: provisioned and consumed
+capacity, utilisation, the decision and its reason, and the decreases left today.
+A fresh process has no history, so options that count consecutive checks
+(``num-*-checks-before-scale-down``) show the first check's view; the running
+daemon may be further along.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import click
+
+from dynamic_dynamodb.config.model import Config, LoggingConfig
+from dynamic_dynamodb.core.budget import (
+    FREE_DECREASES_PER_DAY,
+    decreases_used_today,
+    dynamodb_allows,
+)
+from dynamic_dynamodb.core.types import (
+    Dimension,
+    DimensionDecision,
+    Direction,
+    ResourceState,
+    ScaleEvent,
+)
+from dynamic_dynamodb.errors import EXIT_OK, EXIT_RUNTIME
+from dynamic_dynamodb.loop import CycleReport, Outcome
+
+
+class SilentNotifier:
+    """``status`` changes nothing and tells nobody."""
+
+    def notify(self, event: ScaleEvent, topic_arn: str | None,
+               message_types: frozenset[str]) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class DecreaseBudget:
+    used_today: int
+    free_left: int
+    allowed_now: bool
+    next_at: datetime | None
+
+    def text(self) -> str:
+        if self.free_left:
+            return f"{self.free_left} of {FREE_DECREASES_PER_DAY}"
+        if self.allowed_now:
+            return "1 now, then 1/h"
+        return f"0, next {self.next_at:%H:%M} UTC" if self.next_at else "0"
+
+
+def decrease_budget(state: ResourceState | None, now: datetime) -> DecreaseBudget | None:
+    """DynamoDB's decreases left today for one table or GSI (core/budget.py's rule)."""
+    if state is None:
+        return None
+    used = decreases_used_today(state.decreases_today, state.last_decrease, now)
+    verdict = dynamodb_allows(state.decreases_today, state.last_decrease, now)
+    return DecreaseBudget(used, max(0, FREE_DECREASES_PER_DAY - used), verdict.allowed,
+                          verdict.next_at)
+
+
+def _verdict(d: DimensionDecision) -> str:
+    if d.direction is Direction.NONE:
+        return "unchanged"
+    return f"{d.direction.value} to {d.target}"
+
+
+def _dimension(outcome: Outcome, dim: Dimension) -> dict[str, Any]:
+    assert outcome.decision is not None
+    d = outcome.decision.of(dim)
+    entry: dict[str, Any] = {
+        "provisioned": d.current, "consumed": None, "utilisation_percent": None,
+        "throttle_events": None, "decision": d.direction.value, "target": d.target,
+        "reason_code": d.reason.code, "reason": d.reason.message,
+    }
+    if outcome.usage is not None:
+        use = outcome.usage.of(dim)
+        entry.update(consumed=round(use.consumed, 3),
+                     utilisation_percent=round(use.consumed_percent(d.current), 1),
+                     throttle_events=use.throttle_events)
+    return entry
+
+
+def as_dict(report: CycleReport) -> dict[str, Any]:
+    """The report as JSON-ready data (``status --json``)."""
+    resources = []
+    for outcome in report.outcomes:
+        if outcome.decision is None:
+            continue
+        budget = decrease_budget(outcome.state, report.started)
+        resources.append({
+            "table": outcome.resource.table,
+            "index": outcome.resource.index,
+            "status": outcome.state.status if outcome.state else None,
+            "reads": _dimension(outcome, Dimension.READS),
+            "writes": _dimension(outcome, Dimension.WRITES),
+            "decreases": None if budget is None else {
+                "used_today": budget.used_today, "free_left": budget.free_left,
+                "allowed_now": budget.allowed_now,
+                "next_allowed_at": budget.next_at.isoformat() if budget.next_at else None,
+            },
+        })
+    return {
+        "checked_at": report.started.isoformat(),
+        "resources": resources,
+        "failed_tables": dict(report.failed_tables),
+        "error": getattr(report, "error", None),
+    }
+
+
+def render_table(report: CycleReport) -> str:
+    """A plain-text table: two rows (reads, writes) per table or GSI."""
+    header = ("RESOURCE", "DIM", "PROV", "CONSUMED", "USED %", "NEXT CYCLE", "DECREASES LEFT",
+              "WHY")
+    rows: list[tuple[str, ...]] = []
+    for outcome in report.outcomes:
+        if outcome.decision is None:
+            continue
+        budget = decrease_budget(outcome.state, report.started)
+        for dim in Dimension:
+            entry = _dimension(outcome, dim)
+            d = outcome.decision.of(dim)
+            rows.append((
+                str(outcome.resource) if dim is Dimension.READS else "",
+                dim.value,
+                str(d.current),
+                "?" if entry["consumed"] is None else f"{entry['consumed']:.2f}",
+                "?" if entry["utilisation_percent"] is None
+                else f"{entry['utilisation_percent']:.1f}",
+                _verdict(d),
+                (budget.text() if budget else "?") if dim is Dimension.READS else "",
+                d.reason.message,
+            ))
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+    lines = []
+    for row in [header, *rows]:
+        cells = [cell.ljust(widths[i]) if i in (0, 1, 5, 6) else cell.rjust(widths[i])
+                 for i, cell in enumerate(row[:-1])]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    if not rows:
+        lines.append("(no managed table found)")
+    for table, why in sorted(report.failed_tables.items()):
+        lines.append(f"{table}: FAILED: {why}")
+    error = getattr(report, "error", None)
+    if error:
+        lines.append(f"cycle failed: {error}")
+    lines.append(f"checked at {report.started:%Y-%m-%d %H:%M:%S} UTC (consumed: average units/s "
+                 f"over each table's lookback window)")
+    return "\n".join(lines)
+
+
+def run_status(config: Config, as_json: bool = False) -> int:
+    """One dry-run cycle of the real Scheduler; prints it; 0 when every table was read."""
+    from dynamic_dynamodb.logsetup import secrets_of, setup_logging
+    from dynamic_dynamodb.runner import build_scheduler
+
+    # Warnings and errors to stderr only: never into the daemon's log file.
+    setup_logging(LoggingConfig(level="warning"), secrets_of(config))
+    scheduler = build_scheduler(config, notifier=SilentNotifier(), dry_run=True)
+    report = scheduler.run(run_once=True)
+    assert report is not None
+    if as_json:
+        click.echo(json.dumps(as_dict(report), indent=2))
+    else:
+        click.echo(render_table(report))
+    return EXIT_OK if report.ok else EXIT_RUNTIME

@@ -1,0 +1,142 @@
+"""Logging set-up: JSON lines, rotation, an atomic swap on reload, and secret masking."""
+
+from __future__ import annotations
+
+import json
+import logging
+import logging.handlers
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dynamic_dynamodb.config.model import Config, GlobalConfig, LoggingConfig, TablePolicy
+from dynamic_dynamodb.errors import ConfigError
+from dynamic_dynamodb.logsetup import (
+    BACKUP_COUNT,
+    MAX_BYTES,
+    JsonFormatter,
+    RedactSecrets,
+    secrets_of,
+    setup_logging,
+)
+
+
+@pytest.fixture(autouse=True)
+def _restore_root_logger() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)
+
+
+def _record(message: str, *args: object, exc: BaseException | None = None) -> logging.LogRecord:
+    exc_info = (type(exc), exc, exc.__traceback__) if exc is not None else None
+    return logging.LogRecord("dynamic_dynamodb", logging.INFO, __file__, 1, message, args,
+                             exc_info)
+
+
+@pytest.mark.parametrize(
+    ("message", "args", "expected"),
+    [
+        ("key %s in use", ("SECRETKEY123",), "key *** in use"),
+        ("probe http://user:hunter2x@host:8080/health failed", (),
+         "probe http://user:***@host:8080/health failed"),
+        ("https://u:p%40ss@h/x and https://other:pw@h2", (),
+         "https://u:***@h/x and https://other:***@h2"),
+        ("nothing secret at http://host/path@v2", (), "nothing secret at http://host/path@v2"),
+        ("a short value abc stays", (), "a short value abc stays"),
+    ],
+    ids=["known-secret", "url-password", "several-urls", "no-userinfo", "too-short-to-mask"],
+)
+def test_redaction(message: str, args: tuple[object, ...], expected: str) -> None:
+    record = _record(message, *args)
+    RedactSecrets(["SECRETKEY123", "abc"]).filter(record)
+    assert record.getMessage() == expected
+
+
+def test_redaction_covers_tracebacks() -> None:
+    try:
+        raise RuntimeError("connect to https://user:topsecret@example.invalid failed")
+    except RuntimeError as exc:
+        record = _record("boom", exc=exc)
+    RedactSecrets().filter(record)
+    assert record.exc_text is not None
+    assert "topsecret" not in record.exc_text and "https://user:***@" in record.exc_text
+
+
+def test_secrets_of_a_config() -> None:
+    config = Config(
+        global_=GlobalConfig(aws_access_key_id="AKIDPUBLIC", aws_secret_access_key="s3cr3t-key",
+                             circuit_breaker_url="http://u:globalpw@h/"),
+        tables=(TablePolicy(key="t", circuit_breaker_url="https://u:tablepw@h/x"),),
+    )
+    assert sorted(secrets_of(config)) == ["globalpw", "s3cr3t-key", "tablepw"]
+
+
+def test_json_formatter_writes_one_object_per_line() -> None:
+    try:
+        raise ValueError("bad")
+    except ValueError as exc:
+        record = _record("orders: reads %d -> %d", 10, 15, exc=exc)
+    line = JsonFormatter().format(record)
+    entry = json.loads(line)
+    assert "\n" not in line
+    assert (entry["level"], entry["logger"], entry["message"]) == \
+        ("info", "dynamic_dynamodb", "orders: reads 10 -> 15")
+    assert "ValueError: bad" in entry["exception"]
+
+
+def test_log_file_is_rotated(tmp_path: Path) -> None:
+    log = tmp_path / "dd.log"
+    setup_logging(LoggingConfig(file=str(log)))
+    handler = logging.getLogger().handlers[-1]
+    assert isinstance(handler, logging.handlers.RotatingFileHandler)
+    assert (handler.maxBytes, handler.backupCount) == (MAX_BYTES, BACKUP_COUNT)
+    logging.getLogger("dynamic_dynamodb").info("hello %s", "file")
+    handler.flush()
+    assert "INFO dynamic_dynamodb: hello file" in log.read_text()
+
+
+def test_a_bad_new_log_file_keeps_the_old_one(tmp_path: Path) -> None:
+    """On SIGHUP the new handler is built first: a failure leaves logging as it was."""
+    good = tmp_path / "good.log"
+    setup_logging(LoggingConfig(file=str(good)))
+    before = list(logging.getLogger().handlers)
+
+    with pytest.raises(ConfigError, match="cannot open log file"):
+        setup_logging(LoggingConfig(file=str(tmp_path / "no-such-dir" / "dd.log")))
+
+    assert logging.getLogger().handlers == before
+    logging.getLogger("dynamic_dynamodb").warning("still here")
+    before[-1].flush()
+    assert "still here" in good.read_text()
+
+
+@pytest.mark.parametrize(
+    ("level", "botocore_level"),
+    [("info", logging.WARNING), ("warning", logging.WARNING), ("debug", logging.INFO)],
+    ids=["info", "warning", "debug"],
+)
+def test_botocore_is_kept_quiet(tmp_path: Path, level: str, botocore_level: int) -> None:
+    setup_logging(LoggingConfig(level=level, file=str(tmp_path / "dd.log")))
+    assert logging.getLogger("botocore").level == botocore_level
+
+
+def test_secret_never_reaches_the_file(tmp_path: Path) -> None:
+    log = tmp_path / "dd.log"
+    setup_logging(LoggingConfig(file=str(log), format="json"), ["the-secret-value"])
+    logging.getLogger("somebody.else").warning("leaked the-secret-value via %s",
+                                               "http://a:b1234@h")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    text = log.read_text()
+    assert "the-secret-value" not in text and "b1234" not in text
+    assert "leaked *** via http://a:***@h" in json.loads(text.splitlines()[-1])["message"]
