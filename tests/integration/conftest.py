@@ -79,3 +79,18 @@ def dynamodb_client(aws_env: dict[str, str]) -> Any:
 def cloudwatch_client(aws_env: dict[str, str]) -> Any:
     """boto3 CloudWatch client on the launcher (endpoint from the environment), no retries."""
     return boto3.client("cloudwatch", config=NO_RETRIES)
+
+
+@pytest.fixture
+def cli(aws_env: dict[str, str], tmp_path: Path) -> Iterator[Any]:
+    """The CLI run as real processes in ``tmp_path`` (two tables made); every daemon a test
+    leaves behind is killed afterwards."""
+    from .daemon_support import Cli, kill_quietly, make_tables, read
+
+    make_tables()
+    runner = Cli(aws_env, tmp_path)
+    yield runner
+    for pid_file in tmp_path.glob("dynamic-dynamodb.*.pid"):
+        text = read(pid_file).strip()
+        if text.isdigit():
+            kill_quietly(int(text))

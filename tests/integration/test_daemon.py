@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,19 +13,7 @@ import pytest
 from dynamic_dynamodb import daemon
 from dynamic_dynamodb.pidlock import pid_path
 
-from .daemon_support import Cli, kill_quietly, make_tables, pid_alive, read, wait_for, write_config
-
-
-@pytest.fixture
-def cli(aws_env: dict[str, str], tmp_path: Path) -> Iterator[Cli]:
-    """The CLI in ``tmp_path``; every daemon a test leaves behind is killed afterwards."""
-    make_tables()
-    runner = Cli(aws_env, tmp_path)
-    yield runner
-    for pid_file in tmp_path.glob("dynamic-dynamodb.*.pid"):
-        text = read(pid_file).strip()
-        if text.isdigit():
-            kill_quietly(int(text))
+from .daemon_support import Cli, pid_alive, read, wait_for, write_config
 
 
 def _pid(directory: Path, instance: str = "default") -> int:

@@ -7,7 +7,6 @@ import os
 import signal
 import socket
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
@@ -18,25 +17,12 @@ from dynamic_dynamodb.pidlock import pid_path
 from .daemon_support import (
     Cli,
     SlowProxy,
-    kill_quietly,
-    make_tables,
     pid_alive,
     read,
     stopping,
     wait_for,
     write_config,
 )
-
-
-@pytest.fixture
-def cli(aws_env: dict[str, str], tmp_path: Path) -> Iterator[Cli]:
-    make_tables()
-    runner = Cli(aws_env, tmp_path)
-    yield runner
-    for pid_file in tmp_path.glob("dynamic-dynamodb.*.pid"):
-        text = read(pid_file).strip()
-        if text.isdigit():
-            kill_quietly(int(text))
 
 
 def _fg(cli: Cli, config: Path, *extra: str,

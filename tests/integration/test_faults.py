@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import signal
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,7 +33,7 @@ from dynamic_dynamodb.core.types import (
 from dynamic_dynamodb.loop import CycleReport, Scheduler
 from dynamic_dynamodb.testing.control import LauncherControl
 
-from .daemon_support import Cli, kill_quietly, make_tables, read, stopping, wait_for, write_config
+from .daemon_support import Cli, read, stopping, wait_for, write_config
 
 
 @dataclass(frozen=True)
@@ -75,16 +75,6 @@ CASES = [
 IDS = ["list-tables-500", "describe-throttled", "update-resource-in-use", "expired-token",
        "metrics-500", "table-deleted-mid-cycle", "error-notice-after-repeated-failures"]
 
-
-@pytest.fixture
-def cli(aws_env: dict[str, str], tmp_path: Path) -> Iterator[Cli]:
-    make_tables()
-    runner = Cli(aws_env, tmp_path)
-    yield runner
-    for pid_file in tmp_path.glob("dynamic-dynamodb.*.pid"):
-        text = read(pid_file).strip()
-        if text.isdigit():
-            kill_quietly(int(text))
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
