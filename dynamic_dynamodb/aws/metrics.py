@@ -2,7 +2,8 @@
 
 Four queries per resource (consumed reads and writes, read and write throttle
 events), Sum per 60 s, at most 500 queries per call, StartTime/EndTime on whole
-minutes. An empty series is zero use (DynamoDB publishes nothing for an idle
+minutes. A cycle makes ceil(4 x resources / 500) calls whatever the lookback windows:
+see ``CloudWatchMetrics.read``. An empty series is zero use (DynamoDB publishes nothing for an idle
 minute); a failed call makes every resource of that call unknown (None), and the
 core makes no decision for an unknown resource.
 """
@@ -10,7 +11,6 @@ core makes no decision for an unknown resource.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -70,22 +70,27 @@ def build_queries(resources: Sequence[ResourceId]) -> tuple[list[dict[str, Any]]
     return queries, ids
 
 
-def usage_from_series(series: dict[str, dict[datetime, float]], start: datetime,
-                      minutes: int) -> Usage:
-    """Per-minute Sums to Usage: consumed units/s per minute; missing minutes are 0."""
+# One series: per-minute Sums keyed by the minute's start in epoch seconds.
+Series = dict[int, float]
+
+
+def usage_from_series(series: dict[str, Series], start: datetime, minutes: int) -> Usage:
+    """Per-minute Sums to Usage over the ``minutes`` from ``start``: consumed units/s per
+    minute; a missing minute is 0, a minute outside the window is ignored."""
     seconds = minutes * PERIOD
-    stamps = [start + timedelta(minutes=k) for k in range(minutes)]
+    first = int(start.timestamp())
+    stamps = range(first, first + seconds, PERIOD)
 
     def dim(consumed_key: str, throttled_key: str) -> DimensionUsage:
         consumed = series.get(consumed_key, {})
         throttled = series.get(throttled_key, {})
-        per_minute = tuple(consumed.get(t, 0.0) / PERIOD for t in stamps)
+        sums = [consumed.get(t, 0.0) for t in stamps]
         throttled_per_minute = tuple(throttled.get(t, 0.0) for t in stamps)
         return DimensionUsage(
-            consumed=sum(consumed.values()) / seconds,
-            throttle_events=sum(throttled.values()),
+            consumed=sum(sums) / seconds,
+            throttle_events=sum(throttled_per_minute),
             window_seconds=seconds,
-            per_minute=per_minute,
+            per_minute=tuple(value / PERIOD for value in sums),
             throttled_per_minute=throttled_per_minute,
         )
 
@@ -94,30 +99,43 @@ def usage_from_series(series: dict[str, dict[datetime, float]], start: datetime,
 
 
 class CloudWatchMetrics:
-    """The boto3 implementation of MetricsApi."""
+    """The boto3 implementation of MetricsApi.
 
-    def __init__(self, clients: AwsClients) -> None:
+    ``max_queries_per_call`` is CloudWatch's limit; tests lower it to see batching
+    with few tables.
+    """
+
+    def __init__(self, clients: AwsClients,
+                 max_queries_per_call: int = MAX_QUERIES_PER_CALL) -> None:
+        if not len(SERIES) <= max_queries_per_call <= MAX_QUERIES_PER_CALL:
+            raise ValueError(f"max_queries_per_call must be {len(SERIES)}.."
+                             f"{MAX_QUERIES_PER_CALL}")
         self._clients = clients
+        self._resources_per_call = max_queries_per_call // len(SERIES)
 
     def read(self, requests: Sequence[MetricRequest],
              now: datetime) -> dict[ResourceId, Usage | None]:
-        # GetMetricData has one time range per call: group resources by window.
-        groups: dict[tuple[int, int], list[ResourceId]] = defaultdict(list)
-        for req in requests:
-            groups[(req.window_start_minutes, req.window_minutes)].append(req.resource)
+        # GetMetricData takes one time range per call, and resources may have different
+        # lookback windows. Sorted by window, resources that share one share calls; a
+        # call that straddles two windows asks for the range covering both and each
+        # resource keeps its own minutes. So a cycle always makes
+        # ceil(resources / resources-per-call) calls, and the extra datapoints (free:
+        # CloudWatch bills per metric requested) come only in a straddling call.
+        ordered = sorted(requests, key=lambda r: (r.window_start_minutes, r.window_minutes))
         result: dict[ResourceId, Usage | None] = {}
-        per_call = MAX_QUERIES_PER_CALL // len(SERIES)
-        for (start_minutes, minutes), resources in groups.items():
-            start, end = window(now, start_minutes, minutes)
-            for k in range(0, len(resources), per_call):
-                batch = resources[k:k + per_call]
-                result.update(self._read_batch(batch, start, end, minutes))
+        per_call = self._resources_per_call
+        for k in range(0, len(ordered), per_call):
+            result.update(self._read_batch(ordered[k:k + per_call], now))
         return result
 
-    def _read_batch(self, resources: Sequence[ResourceId], start: datetime, end: datetime,
-                    minutes: int) -> dict[ResourceId, Usage | None]:
+    def _read_batch(self, batch: Sequence[MetricRequest],
+                    now: datetime) -> dict[ResourceId, Usage | None]:
+        windows = [window(now, r.window_start_minutes, r.window_minutes) for r in batch]
+        start = min(w[0] for w in windows)
+        end = max(w[1] for w in windows)
+        resources = [r.resource for r in batch]
         queries, ids = build_queries(resources)
-        series: list[dict[str, dict[datetime, float]]] = [dict() for _ in resources]
+        series: list[dict[str, Series]] = [{} for _ in resources]
         failed: set[int] = set()
         try:
             with translated("GetMetricData"):
@@ -135,7 +153,8 @@ class CloudWatchMetrics:
                         points = series[index].setdefault(name, {})
                         stamps, values = res.get("Timestamps", []), res.get("Values", [])
                         for ts, value in zip(stamps, values, strict=False):
-                            points[_minute(ts)] = points.get(_minute(ts), 0.0) + float(value)
+                            minute = _minute(ts)
+                            points[minute] = points.get(minute, 0.0) + float(value)
                     token = response.get("NextToken")
                     if not token:
                         break
@@ -145,10 +164,12 @@ class CloudWatchMetrics:
                 raise
             return {rid: None for rid in resources}
         return {
-            rid: None if i in failed else usage_from_series(series[i], start, minutes)
-            for i, rid in enumerate(resources)
+            r.resource: None if i in failed else usage_from_series(series[i], w[0],
+                                                                    r.window_minutes)
+            for i, (r, w) in enumerate(zip(batch, windows, strict=True))
         }
 
 
-def _minute(ts: datetime) -> datetime:
-    return ts.replace(second=0, microsecond=0)
+def _minute(ts: datetime) -> int:
+    """The start of the minute holding ``ts``, in epoch seconds."""
+    return int(ts.timestamp()) // PERIOD * PERIOD

@@ -19,6 +19,7 @@ from dynamic_dynamodb.config.model import (
     ResourcePolicy,
     TablePolicy,
 )
+from dynamic_dynamodb.cost import estimate_for_config
 
 
 def _masked(spec: options.OptionSpec, value: Any) -> Any:
@@ -85,4 +86,6 @@ def config_as_dict(config: Config) -> dict[str, Any]:
 
 
 def show_config(config: Config) -> str:
-    return json.dumps(config_as_dict(config), indent=2)
+    shown = config_as_dict(config)
+    shown["cost_estimate"] = estimate_for_config(config)
+    return json.dumps(shown, indent=2)
