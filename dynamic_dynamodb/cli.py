@@ -165,6 +165,67 @@ def demo(minutes: int, speed: float) -> int:
     return run_demo(minutes=minutes, speed=speed)
 
 
+@cli.command()
+@config_options
+@click.argument("trace", type=click.Path(exists=True, dir_okay=False))
+@click.option("--step", default=1, show_default=True, type=click.IntRange(1, 1440),
+              help="minutes between rows (a row holds its value for each minute it covers)")
+@click.option("--scale", default=1.0, show_default=True, type=click.FloatRange(0, min_open=True),
+              help="demand in units/s = value / 60 x SCALE")
+@click.option("--dimension", type=click.Choice(["reads", "writes"]), default="reads",
+              show_default=True, help="the dimension the trace loads (the other has none)")
+@click.option("--start-capacity", type=click.IntRange(1), default=None,
+              help="provisioned at the start [default: first minute's demand at the target]")
+@click.option("--table", "sim_table", default="simulated", show_default=True,
+              help="name of the simulated table (what --config's sections must match)")
+@click.option("--compare", is_flag=True,
+              help="also run AWS native target tracking and the classic settings")
+@click.option("--native-target", default=70.0, show_default=True,
+              type=click.FloatRange(20, 90), help="AWS native target utilisation, percent")
+@click.option("--burst-seconds", default=300.0, show_default=True, type=click.FloatRange(0),
+              help="model: seconds of unused capacity the burst bucket holds")
+@click.option("--metrics-lag", default=2, show_default=True, type=click.IntRange(0, 60),
+              help="model: minutes after a minute ends before CloudWatch shows it")
+@click.option("--update-lag", default=2, show_default=True, type=click.IntRange(0, 60),
+              help="model: minutes an UpdateTable takes (the table is UPDATING meanwhile)")
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+@click.option("--output", type=click.Path(dir_okay=False),
+              help="write minute,demand,provisioned,consumed,throttled to this CSV")
+@click.option("--plot", type=click.Path(dir_okay=False),
+              help="draw demand and provisioned capacity to this PNG (needs [plot] extra)")
+@click.option("--plot-start-day", default=0.0, type=click.FloatRange(0),
+              help="first day of the trace to plot")
+@click.option("--plot-days", default=None, type=click.FloatRange(0, min_open=True),
+              help="days to plot [default: all]")
+@click.option("--quiet", "-q", is_flag=True, help="no progress bar")
+@click.pass_context
+def simulate(ctx: click.Context, trace: str, step: int, scale: float, dimension: str,
+             start_capacity: int | None, sim_table: str, compare: bool, native_target: float,
+             burst_seconds: float, metrics_lag: int, update_lag: int, as_json: bool,
+             output: str | None, plot: str | None, plot_start_day: float,
+             plot_days: float | None, quiet: bool, **params: Any) -> int:
+    """Replay a load trace (CSV, last column = load per row) through the daemon's own
+    decision code against a simulated table, and report throttling and cost.
+
+    With --compare, AWS's native auto scaling and the classic settings run on the
+    same trace and model, next to on-demand and provisioned-for-the-peak costs.
+    """
+    from dynamic_dynamodb.core.types import Dimension
+    from dynamic_dynamodb.simulate.command import SimulateOptions, run_simulate, table_regex
+    from dynamic_dynamodb.simulate.model import ModelParams
+
+    merged = {**(ctx.obj or {}), **{k: v for k, v in params.items() if v is not None}}
+    config = build_config(table_regex(merged, sim_table), dry_run=False)
+    options = SimulateOptions(
+        trace=trace, step=step, scale=scale, dimension=Dimension(dimension),
+        start_capacity=start_capacity, compare=compare, native_target=native_target,
+        table=sim_table, as_json=as_json, output=output, plot=plot,
+        plot_start_day=plot_start_day, plot_days=plot_days, quiet=quiet,
+        model=ModelParams(burst_seconds=burst_seconds, metrics_lag_minutes=metrics_lag,
+                          update_lag_minutes=update_lag))
+    return run_simulate(config, options)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: maps every error to one clear line and an exit code."""
     try:

@@ -74,8 +74,10 @@ class DimensionPolicy:
     decrease_consumed_unit: Unit | None = None
     decrease_consumed_with: float | None = None
     decrease_consumed_scale: ScaleTable | None = None
-    # Target mode: the utilisation (percent of provisioned) to aim for.
-    target_utilisation: float = 70.0
+    # Target mode: the utilisation (percent of provisioned) to aim for. 90, not AWS's
+    # usual 70: the mode's headroom comes from the trend and the burst bucket
+    # (core/target.py; measured with `dynamic-dynamodb simulate`).
+    target_utilisation: float = 90.0
 
     @property
     def min_capacity(self) -> int:

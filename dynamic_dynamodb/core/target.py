@@ -1,8 +1,39 @@
-"""Target mode: size capacity so that demand sits at a target utilisation.
+"""Target mode: provision for the demand a few minutes ahead, spend decreases sparingly.
 
-Demand is consumed plus throttled (what the table was asked for, not only what it
-served). Increases go straight to demand / target; decreases go to the recent
-peak's need only, so a dip does not spend one of the day's few decreases.
+Built around how DynamoDB charges and limits: increases are free and unlimited,
+decreases are few (4 a UTC day, then one an hour), a table absorbs up to 300 s of
+unused capacity as burst, and what we see in CloudWatch is minutes old. Per
+dimension, every cycle:
+
+1. Demand, not consumption: each minute's consumed capacity plus its throttled
+   units (throttle events / 60), so a throttled table does not look quiet. The
+   per-minute samples are kept in ``DimensionHistory.recent_demand`` (the newest
+   data of each window replaces what an earlier cycle saw of the same minutes).
+2. Level: the highest demand of the last 3 minutes.
+3. Trend: the rise per minute over the last 3 minutes, projected ``HORIZON``
+   minutes ahead (the metrics lag plus the UpdateTable lag: what we set now is
+   what serves then). The projection is scaled by a learned trust in [0, 1]: each
+   projection is checked ``HORIZON`` minutes later and trust moves towards the
+   share of the projected rise that came true. Ramps (a match kicking off, a sale)
+   keep it high; steps and blips that fall back (noisy traffic) bring it down,
+   so noise is not chased with capacity that then waits an hour to come down.
+4. Burst floor: traffic with frequent short surges is served by the burst bucket,
+   not by chasing them (a surge is over before an increase lands). A table that
+   keeps its bucket full serves up to twice its capacity for 5 minutes, so
+   capacity never drops below the 90th percentile of the last hour's demand
+   divided by ``BURST_FLOOR_FACTOR`` (1.5, a margin below 2).
+5. Increase (free) to max(level / target utilisation + projected rise, burst
+   floor) when that is above the current capacity; while the demand still fits,
+   an increase under ``SMALL_INCREASE`` of the capacity waits (an update leaves
+   the table UPDATING, unable to take a big increase, for minutes).
+6. Decrease to max(peak of the last ``DECREASE_HOLD_MINUTES`` / target, burst
+   floor); the policy's guards then decide whether the saving is worth one of the
+   day's decreases and whether the budget allows it (core/budget.py).
+
+The recommended settings are a check every 60 s and a lookback window ending at
+the freshest minute CloudWatch has published (lookback-window-start 7,
+lookback-period 5: the 5 minutes ending 2 minutes ago), at the default target of
+90 %: headroom comes from the burst bucket and the trend, not from a low target.
 """
 
 from __future__ import annotations
@@ -14,33 +45,125 @@ from dynamic_dynamodb.config.model import DimensionPolicy
 from dynamic_dynamodb.core.threshold import Proposal
 from dynamic_dynamodb.core.types import DimensionHistory, DimensionUsage, Reason
 
-# How many samples of demand the peak hold remembers.
-PEAK_SAMPLES = 60
+# Minutes of demand samples remembered (the longest look back below).
+KEEP_MINUTES = 60
+# Minutes whose highest demand is the level.
+LEVEL_MINUTES = 3
+# Minutes over which the rise per minute is measured.
+TREND_MINUTES = 3
+# Minutes ahead the trend is projected: CloudWatch lag + UpdateTable lag, about.
+HORIZON = 4
+# How fast trust in the trend follows the outcomes of its projections (EWMA weight).
+TRUST_RATE = 0.1
+# A projection that came true more than fully counts this much at most.
+TRUST_CAP = 1.5
+# Burst floor: this percentile of the last hour's demand, divided by the factor.
+BURST_FLOOR_PERCENTILE = 90
+BURST_FLOOR_FACTOR = 1.5
+# While demand fits, increases smaller than this share of the capacity wait.
+SMALL_INCREASE = 0.1
+# A decrease goes to the peak demand of this many minutes (at the target).
+DECREASE_HOLD_MINUTES = 5
 
 
-def demand_of(usage: DimensionUsage) -> float:
-    """Units/s asked for: consumed plus throttled events spread over the window."""
-    per_minute = usage.per_minute or (usage.consumed,)
-    throttled = usage.throttle_events / max(usage.window_seconds, 1)
-    return max(per_minute) + throttled
+def window_demand(usage: DimensionUsage) -> list[float]:
+    """Demand (units/s) of each minute of the window: consumed plus throttled units."""
+    if not usage.per_minute:
+        return [usage.consumed + usage.throttle_events / max(usage.window_seconds, 1)]
+    throttled = usage.throttled_per_minute
+    return [consumed + (throttled[i] / 60.0 if i < len(throttled) else 0.0)
+            for i, consumed in enumerate(usage.per_minute)]
+
+
+def merge_samples(history: DimensionHistory, window: list[float],
+                  now: datetime) -> tuple[float, ...]:
+    """The remembered samples with this window's: the window slides by the minutes
+    since the last cycle, and its values replace what was seen of the same minutes
+    (CloudWatch may complete a minute late)."""
+    old = history.recent_demand
+    if history.last_sample_at is None or not old:
+        return tuple(window[-KEEP_MINUTES:])
+    elapsed = int((now - history.last_sample_at).total_seconds() // 60)
+    overlap = len(window) - max(elapsed, 0)
+    if overlap <= 0:
+        merged = (*old, *window)
+    else:
+        merged = (*old[:max(0, len(old) - overlap)], *window)
+    return merged[-KEEP_MINUTES:]
+
+
+def _percentile(values: tuple[float, ...], percent: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(percent / 100.0 * len(ordered)))]
+
+
+def _learn_trust(history: DimensionHistory, level: float, slope: float,
+                 minute: float) -> tuple[float, dict[str, float]]:
+    """Trust in the trend, after checking the pending projection if it is due; and
+    the updates to remember (a new projection is recorded when none is pending)."""
+    trust = history.get("trend_trust", 1.0)
+    pending_at = history.get("projection_at", -1.0)
+    updates: dict[str, float] = {}
+    if pending_at >= 0 and minute - pending_at >= HORIZON:
+        projected = history.get("projection_rise", 0.0)
+        came = level - history.get("projection_base", 0.0)
+        share = min(TRUST_CAP, max(0.0, came / projected)) if projected > 0 else 1.0
+        trust = (1 - TRUST_RATE) * trust + TRUST_RATE * share
+        updates.update(trend_trust=trust, projection_at=-1.0)
+        pending_at = -1.0
+    if pending_at < 0 and slope > 0:
+        updates.update(projection_at=minute, projection_base=level,
+                       projection_rise=slope * HORIZON)
+    return min(1.0, trust), updates
+
+
+def _units(value: float) -> int:
+    return math.ceil(value - 1e-9)
 
 
 def propose(p: DimensionPolicy, current: int, usage: DimensionUsage,
             history: DimensionHistory, now: datetime) -> Proposal:
-    demand = demand_of(usage)
-    recent = (*history.recent_demand, demand)[-PEAK_SAMPLES:]
-    history = DimensionHistory(history.low_checks, history.alarm, recent, now, history.extra)
+    samples = merge_samples(history, window_demand(usage), now)
+    level = max(samples[-LEVEL_MINUTES:])
+    span = min(TREND_MINUTES, len(samples) - 1)
+    slope = max(0.0, (samples[-1] - samples[-1 - span]) / span) if span > 0 else 0.0
+    trust, updates = _learn_trust(history, level, slope, now.timestamp() / 60.0)
+    history = DimensionHistory(history.low_checks, history.alarm, samples, now,
+                               history.extra)
+    if updates:
+        history = history.with_extra(**updates)
+
     ratio = p.target_utilisation / 100.0
-    need_now = math.ceil(demand / ratio - 1e-9)
-    if need_now > current:
-        return Proposal(need_now, Reason("target", f"demand {demand:.1f} units/s needs {need_now} "
-                                                   f"at {p.target_utilisation:g} % target"),
-                        history)
-    need_peak = math.ceil(max(recent) / ratio - 1e-9)
-    if need_peak < current:
-        return Proposal(need_peak, Reason("target", f"recent peak {max(recent):.1f} units/s "
-                                                    f"needs {need_peak} at "
-                                                    f"{p.target_utilisation:g} % target"),
-                        history)
-    message = f"demand {demand:.1f} units/s fits {current} at {p.target_utilisation:g} % target"
-    return Proposal(current, Reason("target-met", message), history)
+    target = f"{p.target_utilisation:g} %"
+    rise = slope * trust * HORIZON
+    floor_demand = _percentile(samples, BURST_FLOOR_PERCENTILE)
+    floor = floor_demand / BURST_FLOOR_FACTOR
+    floor_why = (f"burst floor: {BURST_FLOOR_PERCENTILE}th percentile of the last "
+                 f"{len(samples)} min {floor_demand:.1f} units/s / {BURST_FLOOR_FACTOR:g}")
+
+    # Headroom (the target) on what is there now; the projected rise on top as is.
+    wanted = level / ratio + rise
+    need_up = _units(max(wanted, floor))
+    # A small increase while the demand still fits would leave the table UPDATING
+    # (unable to take a big increase) for minutes, for little gain.
+    small = need_up <= current * (1 + SMALL_INCREASE) and level <= current
+    if need_up > current and not small:
+        if floor > wanted:
+            why = f"{floor_why} needs {need_up}"
+        else:
+            why = (f"demand {level:.1f} units/s at {target} needs {level / ratio:.1f}, plus "
+                   f"{rise:.1f} rising {slope:.1f}/min over {HORIZON} min (trend trust "
+                   f"{trust:.2f}): {need_up}")
+        return Proposal(need_up, Reason("target-increase", why), history)
+
+    peak = max(samples[-DECREASE_HOLD_MINUTES:])
+    need_down = _units(max(peak / ratio, floor))
+    if need_down < current:
+        if floor > peak / ratio:
+            why = f"{floor_why} needs {need_down}"
+        else:
+            why = (f"peak demand of the last {DECREASE_HOLD_MINUTES} min {peak:.1f} units/s "
+                   f"needs {need_down} at {target}")
+        return Proposal(need_down, Reason("target-decrease", why), history)
+    return Proposal(current, Reason("target-met", f"demand {level:.1f} units/s fits {current} "
+                                                  f"at {target}"), history)

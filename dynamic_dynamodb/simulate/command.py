@@ -1,0 +1,157 @@
+"""``dynamic-dynamodb simulate``: read the trace, run the policies, print and save.
+
+cli.py parses the flags and builds the configuration exactly as the daemon does;
+everything after that is here.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dynamic_dynamodb.config.model import Config
+from dynamic_dynamodb.core.types import Dimension
+from dynamic_dynamodb.errors import EXIT_OK
+from dynamic_dynamodb.simulate import report
+from dynamic_dynamodb.simulate.model import ModelParams
+from dynamic_dynamodb.simulate.native import NativeSettings
+from dynamic_dynamodb.simulate.plot import PlotUnavailable, plot_runs, require_matplotlib
+from dynamic_dynamodb.simulate.runner import (
+    PolicySpec,
+    classic_config,
+    default_start_capacity,
+    run_policy,
+)
+from dynamic_dynamodb.simulate.trace import Trace, TraceError, read_trace
+
+
+@dataclass(frozen=True)
+class SimulateOptions:
+    trace: str
+    step: int = 1
+    scale: float = 1.0
+    dimension: Dimension = Dimension.READS
+    start_capacity: int | None = None
+    compare: bool = False
+    native_target: float = 70.0
+    table: str = "simulated"
+    as_json: bool = False
+    output: str | None = None
+    plot: str | None = None
+    plot_start_day: float = 0.0
+    plot_days: float | None = None
+    quiet: bool = False
+    model: ModelParams = ModelParams()
+
+
+def table_regex(params: dict[str, Any], table: str) -> dict[str, Any]:
+    """Without --table-name or --config, the configuration manages the simulated table."""
+    if params.get("table_name") is None and params.get("config_file") is None:
+        return {**params, "table_name": f"^{re.escape(table)}$"}
+    return params
+
+
+def policy_name(config: Config, table: str) -> str:
+    policy = config.table_policy(table)
+    assert policy is not None
+    mode = policy.scaling_mode
+    return f"this configuration ({mode} mode, check every {config.global_.check_interval} s)"
+
+
+@contextmanager
+def _progress(total: int, enabled: bool) -> Iterator[Callable[[int], None] | None]:
+    if not enabled:
+        yield None
+        return
+    with click.progressbar(length=total, label="simulating", file=sys.stderr,
+                           show_eta=True) as bar:
+        yield bar.update
+
+
+def _describe(trace: Trace, options: SimulateOptions) -> list[str]:
+    demand = trace.demand
+    mean = sum(demand) / len(demand)
+    m = options.model
+    return [
+        f"trace: {trace.source}: {trace.minutes:,} minutes ({trace.minutes / 1440:.1f} days) "
+        f"from {trace.start:%Y-%m-%d %H:%M} UTC; {options.dimension.value} demand mean "
+        f"{mean:,.1f}, peak {max(demand):,.1f} units/s (--step {options.step}, "
+        f"--scale {options.scale:g})",
+        f"model: burst {m.burst_seconds:g} s, CloudWatch lag {m.metrics_lag_minutes} min, "
+        f"UpdateTable lag {m.update_lag_minutes} min, decreases {m.free_decreases_per_day} "
+        f"free per UTC day then one per {m.decrease_interval_seconds} s",
+    ]
+
+
+def run_simulate(config: Config, options: SimulateOptions) -> int:
+    """The whole command after the configuration is built; returns the exit code."""
+    policy = config.table_policy(options.table)
+    if policy is None:
+        raise click.UsageError(
+            f"the configuration manages no table named {options.table!r}: name the simulated "
+            f"table with --table so that a [table: ...] section (or --table-name) matches it")
+    if options.plot:
+        try:
+            require_matplotlib()
+        except PlotUnavailable as exc:
+            raise click.UsageError(str(exc)) from None
+    try:
+        trace = read_trace(options.trace, options.step, options.scale)
+    except TraceError as exc:
+        raise click.BadParameter(str(exc), param_hint="TRACE") from None
+
+    target = policy.of(options.dimension.value).target_utilisation
+    start = options.start_capacity or default_start_capacity(trace, target)
+    specs = [PolicySpec(policy_name(config, options.table), config=config)]
+    if options.compare:
+        specs += [
+            PolicySpec(f"AWS native target tracking {options.native_target:g} %",
+                       native=NativeSettings(target_percent=options.native_target)),
+            PolicySpec("classic (original README settings)",
+                       config=classic_config(f"^{re.escape(options.table)}$")),
+        ]
+
+    show_progress = not options.quiet and sys.stderr.isatty() and trace.minutes >= 10_000
+    runs = []
+    with _progress(trace.minutes * len(specs), show_progress) as tick:
+        for spec in specs:
+            runs.append(run_policy(spec, trace, options.dimension, start, options.model,
+                                   options.table, tick))
+
+    oracle = report.oracle_unit_minutes(trace)
+    rows = [report.summarize(r, oracle, options.dimension) for r in runs]
+    if options.compare:
+        rows += report.reference_rows(trace, options.dimension)[1:]
+    if options.as_json:
+        click.echo(report.to_json(trace, options.dimension, rows, {
+            "start_capacity": start, "model": asdict(options.model)}))
+    else:
+        for line in _describe(trace, options):
+            click.echo(line)
+        click.echo(f"start capacity: {start}; cost x oracle = provisioned capacity over a "
+                   f"table that provisions exactly the demand every minute")
+        click.echo("")
+        click.echo(report.table_text(rows))
+        failed = sum(r.failed_cycles for r in runs)
+        if failed:
+            click.echo(f"\n{failed} cycle(s) had a failed table (e.g. ResourceInUseException "
+                       f"while UPDATING); the Scheduler retried them next cycle")
+
+    if options.output:
+        report.write_csv(runs[0], options.output)
+    if options.plot:
+        first = int(options.plot_start_day * 1440)
+        minutes = None if options.plot_days is None else int(options.plot_days * 1440)
+        title = (f"{Path(trace.source).name} (--step {options.step}, --scale "
+                 f"{options.scale:g}): {rows[0].policy}: throttled "
+                 f"{rows[0].throttled_percent or 0:.4f} % of demand, cost "
+                 f"{rows[0].cost_ratio:.3f} x oracle")
+        plot_runs(runs[:2], options.plot, title=title, first_minute=first, minutes=minutes)
+    return EXIT_OK

@@ -1,0 +1,286 @@
+"""A simulated DynamoDB table, its CloudWatch metrics and a simulated clock.
+
+They implement the same interfaces as the boto3 edges (backend.TablesApi,
+MetricsApi, Clock), so the Scheduler and the decision core run unchanged. Time
+advances one whole minute at a time; every default below is documented in the
+README ("Simulating a policy on your own traffic"):
+
+* served = min(demand, provisioned + burst). Unused capacity (units) fills a burst
+  bucket capped at ``burst_seconds`` x provisioned; a minute above provisioned
+  draws from it. What is not served is throttled.
+* CloudWatch shows a minute's consumed capacity and throttle events
+  ``metrics_lag_minutes`` after the minute ends; one throttle event per throttled
+  capacity unit (a simplification: DynamoDB counts throttled requests).
+* UpdateTable takes effect ``update_lag_minutes`` later; the table is UPDATING
+  meanwhile and another UpdateTable gets ResourceInUseException.
+* Decreases: ``free_decreases_per_day`` per UTC day, then one per
+  ``decrease_interval_seconds`` since the last; else LimitExceededException.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from dynamic_dynamodb.aws.metrics import window
+from dynamic_dynamodb.aws.tables import DynamoTables
+from dynamic_dynamodb.backend import MetricRequest
+from dynamic_dynamodb.core.types import (
+    Dimension,
+    DimensionUsage,
+    ResourceId,
+    ResourceState,
+    TableState,
+    Usage,
+)
+from dynamic_dynamodb.errors import AwsError, TableGone
+
+MINUTES_PER_DAY = 24 * 60
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    """The simulated table's physics; each default is DynamoDB's documented behaviour
+    or a close simplification of it."""
+
+    burst_seconds: float = 300.0
+    metrics_lag_minutes: int = 2
+    update_lag_minutes: int = 2
+    free_decreases_per_day: int = 4
+    decrease_interval_seconds: int = 3600
+    # The burst bucket at the start, in seconds of the start capacity (0: empty).
+    initial_burst_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class UpdateRecord:
+    """One UpdateTable the simulated table accepted."""
+
+    minute: int
+    before: int
+    after: int
+    decrease: bool
+
+
+class SimulatedTable:
+    """One provisioned table; ``dimension`` follows the trace, the other has no load.
+
+    The caller drives time: ``begin_minute`` applies updates that are due, then the
+    policy may look and act, then ``finish_minute`` serves the minute's demand.
+    """
+
+    def __init__(self, name: str, dimension: Dimension, demand: Sequence[float],
+                 start: datetime, start_capacity: int, params: ModelParams | None = None,
+                 other_capacity: int = 1) -> None:
+        self.name = name
+        self.id = ResourceId(name)
+        self.dimension = dimension
+        self.demand = demand
+        self.start = start
+        self.params = params or ModelParams()
+        self.minute = 0
+        capacity = max(1, int(start_capacity))
+        self.reads, self.writes = ((capacity, other_capacity) if dimension is Dimension.READS
+                                   else (other_capacity, capacity))
+        self.bucket = self.params.initial_burst_seconds * capacity
+        # (effective minute, reads, writes) of the update in progress.
+        self.pending: tuple[int, int, int] | None = None
+        self.decreases = 0
+        self.decrease_day = -1
+        self.last_decrease: int | None = None
+        self.last_increase: int | None = None
+        self.updates: list[UpdateRecord] = []
+        n = len(demand)
+        # Per minute of the replayed dimension: what was provisioned, the CloudWatch
+        # Sum of consumed units, and throttle events.
+        self.provisioned = [0] * n
+        self.consumed_sum = [0.0] * n
+        self.throttle_events = [0.0] * n
+        # Minutes since the UTC midnight before ``start``, for the decrease rule's day.
+        self._day_offset = start.hour * 60 + start.minute
+
+    # -- time --------------------------------------------------------------------------
+    def time_of(self, minute: int) -> datetime:
+        return self.start + timedelta(minutes=minute)
+
+    def now(self) -> datetime:
+        return self.time_of(self.minute)
+
+    def day_of(self, minute: int) -> int:
+        """The UTC day of ``minute``, counted from the trace's first day."""
+        return (self._day_offset + minute) // MINUTES_PER_DAY
+
+    @property
+    def capacity(self) -> int:
+        return self.reads if self.dimension is Dimension.READS else self.writes
+
+    @property
+    def updating(self) -> bool:
+        return self.pending is not None
+
+    def begin_minute(self) -> None:
+        """Apply an update whose lag is over (the table is ACTIVE again)."""
+        if self.pending is not None and self.pending[0] <= self.minute:
+            _, self.reads, self.writes = self.pending
+            self.pending = None
+            self.bucket = min(self.bucket, self.params.burst_seconds * self.capacity)
+
+    def finish_minute(self) -> None:
+        """Serve this minute's demand from provisioned capacity and the burst bucket."""
+        m = self.minute
+        demand = self.demand[m]
+        capacity = self.capacity
+        if demand <= capacity:
+            served = demand
+            self.bucket = min(self.bucket + (capacity - demand) * 60.0,
+                              self.params.burst_seconds * capacity)
+        else:
+            drawn = min((demand - capacity) * 60.0, self.bucket)
+            self.bucket -= drawn
+            served = capacity + drawn / 60.0
+        self.provisioned[m] = capacity
+        self.consumed_sum[m] = served * 60.0
+        self.throttle_events[m] = (demand - served) * 60.0
+        self.minute = m + 1
+
+    # -- DynamoDB's rules -----------------------------------------------------------
+    def decreases_today(self, minute: int) -> int:
+        return self.decreases if self.decrease_day == self.day_of(minute) else 0
+
+    def may_decrease(self, minute: int) -> bool:
+        if self.decreases_today(minute) < self.params.free_decreases_per_day:
+            return True
+        if self.last_decrease is None:
+            return True
+        return (minute - self.last_decrease) * 60 >= self.params.decrease_interval_seconds
+
+    def update(self, reads: int, writes: int) -> None:
+        """UpdateTable at the current minute, with DynamoDB's errors."""
+        if self.pending is not None:
+            raise AwsError(f"UpdateTable {self.name}: Attempt to change a resource which is "
+                           f"still in use: Table is being updated", "ResourceInUseException")
+        if reads < 1 or writes < 1:
+            raise AwsError(f"UpdateTable {self.name}: provisioned throughput must be at least 1",
+                           "ValidationException", transient=False)
+        if (reads, writes) == (self.reads, self.writes):
+            raise AwsError(f"UpdateTable {self.name}: The provisioned throughput for the table "
+                           f"will not change", "ValidationException", transient=False)
+        m = self.minute
+        decrease = reads < self.reads or writes < self.writes
+        if decrease and not self.may_decrease(m):
+            raise AwsError(f"UpdateTable {self.name}: Subscriber limit exceeded: Provisioned "
+                           f"throughput decreases are limited within a given UTC day "
+                           f"({self.decreases_today(m)} today)", "LimitExceededException")
+        if decrease:
+            self.decreases = self.decreases_today(m) + 1
+            self.decrease_day = self.day_of(m)
+            self.last_decrease = m
+        if reads > self.reads or writes > self.writes:
+            self.last_increase = m
+        after = reads if self.dimension is Dimension.READS else writes
+        self.updates.append(UpdateRecord(m, self.capacity, after, decrease))
+        self.pending = (m + self.params.update_lag_minutes, reads, writes)
+        self.begin_minute()  # a zero lag applies at once
+
+    def state(self) -> TableState:
+        m = self.minute
+        last_decrease = None if self.last_decrease is None else self.time_of(self.last_decrease)
+        last_increase = None if self.last_increase is None else self.time_of(self.last_increase)
+        status = "UPDATING" if self.pending is not None else "ACTIVE"
+        return TableState(ResourceState(self.id, status, self.reads, self.writes,
+                                        self.decreases_today(m), last_decrease, last_increase))
+
+    # -- CloudWatch ------------------------------------------------------------------
+    def published_until(self) -> int:
+        """Minutes before this index are visible in CloudWatch now."""
+        return self.minute - self.params.metrics_lag_minutes
+
+    def usage(self, first: int, length: int) -> Usage:
+        """What GetMetricData returns for minutes [first, first + length), as aws/metrics.py
+        turns it into Usage: unpublished or out-of-trace minutes have no datapoint (0)."""
+        seconds = length * 60
+        lo = max(first, 0)
+        hi = max(lo, min(first + length, self.published_until(), len(self.demand)))
+        pad_before = lo - first
+        pad_after = length - pad_before - (hi - lo)
+        sums = self.consumed_sum[lo:hi]
+        events = self.throttle_events[lo:hi]
+        zeros = (0.0,) * length
+        replayed = DimensionUsage(
+            consumed=sum(sums) / seconds,
+            throttle_events=sum(events),
+            window_seconds=seconds,
+            per_minute=(0.0,) * pad_before + tuple(s / 60 for s in sums) + (0.0,) * pad_after,
+            throttled_per_minute=(0.0,) * pad_before + tuple(events) + (0.0,) * pad_after,
+        )
+        idle = DimensionUsage(0.0, 0.0, seconds, zeros, zeros)
+        if self.dimension is Dimension.READS:
+            return Usage(replayed, idle)
+        return Usage(idle, replayed)
+
+
+class SimClock:
+    """The table's simulated time. The simulator drives the cycles itself, so ``wait``
+    reports a stop request: ``Scheduler.run`` would return after one cycle."""
+
+    def __init__(self, table: SimulatedTable) -> None:
+        self.table = table
+
+    def now(self) -> datetime:
+        return self.table.now()
+
+    def wait(self, seconds: float) -> bool:
+        return True
+
+
+class SimMetrics:
+    """MetricsApi over the simulated table's CloudWatch series."""
+
+    def __init__(self, table: SimulatedTable) -> None:
+        self.table = table
+        self.calls = 0
+
+    def read(self, requests: Sequence[MetricRequest],
+             now: datetime) -> dict[ResourceId, Usage | None]:
+        self.calls += 1
+        result: dict[ResourceId, Usage | None] = {}
+        for req in requests:
+            if req.resource != self.table.id:
+                result[req.resource] = None
+                continue
+            start, _ = window(now, req.window_start_minutes, req.window_minutes)
+            first = int((start - self.table.start).total_seconds() // 60)
+            result[req.resource] = self.table.usage(first, req.window_minutes)
+        return result
+
+
+class SimTables(DynamoTables):
+    """TablesApi over the simulated table. ``update`` is DynamoTables.update itself (one
+    UpdateTable; increases alone when DynamoDB refuses a decrease); only the call that
+    would go to AWS is replaced."""
+
+    def __init__(self, table: SimulatedTable) -> None:  # no boto3 clients
+        self.table = table
+
+    def list_tables(self) -> list[str]:
+        return [self.table.name]
+
+    def describe(self, table: str) -> TableState:
+        if table != self.table.name:
+            raise TableGone(table)
+        return self.table.state()
+
+    def _send(self, table: str, request: dict[str, Any]) -> None:
+        if table != self.table.name:
+            raise TableGone(table)
+        if "GlobalSecondaryIndexUpdates" in request:
+            raise AwsError(f"UpdateTable {table}: the simulated table has no GSI",
+                           "ValidationException", transient=False)
+        throughput = request["ProvisionedThroughput"]
+        self.table.update(int(throughput["ReadCapacityUnits"]),
+                          int(throughput["WriteCapacityUnits"]))
+
+    def autoscaling_managed(self, tables: Sequence[str]) -> set[ResourceId]:
+        return set()

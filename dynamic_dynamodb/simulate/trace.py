@@ -1,0 +1,139 @@
+"""Load traces: a CSV (optionally gzipped) to one demand value per simulated minute.
+
+The last column is the load; a header row is allowed. Rows are ``step`` minutes
+apart and a row holds its value for each minute it covers. When the first column
+holds timestamps (ISO 8601, naive = UTC), they place the rows: a minute without a
+row has no load, and the first timestamp starts the simulated UTC clock. Demand
+in a minute, in capacity units per second, is ``value / 60 * scale``.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from dynamic_dynamodb.errors import DynamicDynamoDBError
+
+# A trace without timestamps starts here (any fixed UTC midnight keeps runs repeatable).
+DEFAULT_START = datetime(2000, 1, 1, tzinfo=timezone.utc)
+# Twenty years of minutes: beyond this a timestamp is surely wrong (or in seconds).
+MAX_MINUTES = 20 * 366 * 24 * 60
+
+
+class TraceError(DynamicDynamoDBError):
+    """The trace cannot be read; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Demand per minute (capacity units per second), from ``start`` (UTC, whole minute)."""
+
+    start: datetime
+    demand: tuple[float, ...]
+    source: str = ""
+
+    @property
+    def minutes(self) -> int:
+        return len(self.demand)
+
+    def minute_time(self, minute: int) -> datetime:
+        return self.start + timedelta(minutes=minute)
+
+
+def _open(path: Path) -> io.TextIOBase:
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
+    return open(path, encoding="utf-8", newline="")  # noqa: SIM115 - closed by the caller
+
+
+def parse_time(text: str) -> datetime | None:
+    """An ISO 8601 timestamp as UTC, or None when ``text`` is not one."""
+    text = text.strip()
+    if len(text) < 10 or not text[:4].isdigit():
+        return None
+    try:
+        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if stamp.tzinfo is None:
+        return stamp.replace(tzinfo=timezone.utc)
+    return stamp.astimezone(timezone.utc)
+
+
+def _value(text: str, where: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise TraceError(f"{where}: the load (last column) {text!r} is not a number") from None
+    if not math.isfinite(value) or value < 0:
+        raise TraceError(f"{where}: the load (last column) must be a finite number >= 0, "
+                         f"not {text!r}")
+    return value
+
+
+def _rows(lines: Iterable[list[str]], name: str) -> Iterator[tuple[int, datetime | None, float]]:
+    """(line number, timestamp or None, value) per data row; a first non-numeric row is a
+    header."""
+    for number, row in enumerate(lines, start=1):
+        cells = [c.strip() for c in row]
+        if not cells or all(not c for c in cells):
+            continue
+        where = f"{name} line {number}"
+        if number == 1:
+            try:
+                float(cells[-1])
+            except ValueError:
+                continue  # header row
+        stamp = parse_time(cells[0]) if len(cells) > 1 else None
+        yield number, stamp, _value(cells[-1], where)
+
+
+def read_trace(path: str | Path, step: int = 1, scale: float = 1.0) -> Trace:
+    """Read ``path`` (``.csv`` or ``.csv.gz``) into a per-minute demand Trace."""
+    if step < 1:
+        raise TraceError("--step must be at least 1 minute")
+    if not math.isfinite(scale) or scale <= 0:
+        raise TraceError("--scale must be a positive number")
+    path = Path(path)
+    try:
+        with _open(path) as handle:
+            rows = list(_rows(csv.reader(handle), path.name))
+    except OSError as exc:
+        raise TraceError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, csv.Error, EOFError, gzip.BadGzipFile) as exc:
+        raise TraceError(f"cannot read {path}: {exc}") from None
+    if not rows:
+        raise TraceError(f"{path.name}: no data rows")
+    factor = scale / 60.0
+    timed = rows[0][1] is not None
+    if timed:
+        untimed = next((number for number, stamp, _ in rows if stamp is None), None)
+        if untimed is not None:
+            raise TraceError(f"{path.name} line {untimed}: the first column is not a timestamp "
+                             f"(the first data row has one)")
+    else:
+        demand = [value * factor for _, _, value in rows for _ in range(step)]
+        return Trace(DEFAULT_START, tuple(demand), str(path))
+
+    start = min(stamp for _, stamp, _ in rows if stamp is not None).replace(second=0,
+                                                                           microsecond=0)
+    offsets = []
+    for number, stamp, value in rows:
+        assert stamp is not None
+        offsets.append((int((stamp - start).total_seconds() // 60), value, number))
+    length = max(offset for offset, _, _ in offsets) + step
+    if length > MAX_MINUTES:
+        raise TraceError(f"{path.name}: the timestamps span {length} minutes (over 20 years); "
+                         f"are they right?")
+    minutes = [0.0] * length
+    for offset, value, _ in sorted(offsets):  # in time order: a later row wins an overlap
+        load = value * factor
+        for k in range(offset, offset + step):
+            minutes[k] = load
+    return Trace(start, tuple(minutes), str(path))
