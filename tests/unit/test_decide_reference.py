@@ -163,3 +163,23 @@ def test_granular_up_twice_in_a_row():
         state(reads=first.reads.target), usage(read_pct=120, reads=110), p, first.history, NOW
     )
     assert (first.reads.target, second.reads.target) == (110, 264)
+
+
+@pytest.mark.parametrize("policy_kw,throttles,expected", [
+    # 3000 events in 300 s = 10/s = 10 % of 100 provisioned -> key 5 -> +50 %.
+    ({"increase_throttled_by_provisioned_scale": ((0, 0), (5, 50), (20, 100))}, 3000, 150),
+    # 10/s against 50 units/s consumed = 20 % -> key 20 -> +100 %.
+    ({"increase_throttled_by_consumed_scale": ((0, 0), (5, 50), (20, 100))}, 3000, 200),
+    # Both tables: the larger increase wins.
+    ({"increase_throttled_by_provisioned_scale": ((0, 0), (5, 50)),
+      "increase_throttled_by_consumed_scale": ((0, 0), (20, 100))}, 3000, 200),
+    # Units instead of percent.
+    ({"increase_throttled_by_provisioned_scale": ((0, 0), (5, 7)),
+      "increase_throttled_by_provisioned_unit": "units"}, 3000, 107),
+    # Below the first non-zero key: no increase, and no decrease either (throttled).
+    ({"increase_throttled_by_provisioned_scale": ((0, 0), (50, 50))}, 3000, 100),
+], ids=["by-provisioned", "by-consumed", "largest-wins", "units", "below-keys"])
+def test_granular_throttle_scales(policy_kw, throttles, expected):
+    decision = decide(state(), usage(read_pct=50, read_throttles=throttles),
+                      policy(reads=policy_kw), ResourceHistory(), NOW)
+    assert decision.reads.target == expected
