@@ -20,18 +20,14 @@ from dynamic_dynamodb.aws.metrics import CloudWatchMetrics
 from dynamic_dynamodb.aws.session import AwsClients
 from dynamic_dynamodb.aws.tables import DynamoTables
 from dynamic_dynamodb.config.loader import from_command_line
+from dynamic_dynamodb.config.presets import ORIGINAL_README_SETTINGS
 from dynamic_dynamodb.errors import EXIT_OK, EXIT_RUNTIME
 from dynamic_dynamodb.loop import Scheduler
 from dynamic_dynamodb.notify import LogNotifier
 
 TABLE = "demo-orders"
 # The original README's example settings.
-SETTINGS = {
-    "reads-upper-threshold": "90", "reads-lower-threshold": "30",
-    "increase-reads-with": "50", "decrease-reads-with": "40",
-    "writes-upper-threshold": "90", "writes-lower-threshold": "40",
-    "increase-writes-with": "40", "decrease-writes-with": "70",
-}
+SETTINGS = ORIGINAL_README_SETTINGS
 
 
 def load_curve(minute: int, minutes: int) -> tuple[float, float]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from dynamic_dynamodb.config.loader import from_command_line
 from dynamic_dynamodb.config.model import Config
+from dynamic_dynamodb.config.presets import ORIGINAL_README_SETTINGS
 from dynamic_dynamodb.core.types import Dimension, ScaleEvent
 from dynamic_dynamodb.loop import Scheduler
 from dynamic_dynamodb.simulate.model import (
@@ -28,11 +29,7 @@ DEFAULT_TABLE = "simulated"
 # The original README's example settings, for the "classic" comparison row, with the
 # original's lookback window (15 to 10 minutes ago; this project defaults to 8 to 3).
 CLASSIC_TABLE_SETTINGS = {
-    "lookback-window-start": "15", "lookback-period": "5",
-    "reads-upper-threshold": "90", "reads-lower-threshold": "30",
-    "increase-reads-with": "50", "decrease-reads-with": "40",
-    "writes-upper-threshold": "90", "writes-lower-threshold": "40",
-    "increase-writes-with": "40", "decrease-writes-with": "70",
+    "lookback-window-start": "15", "lookback-period": "5", **ORIGINAL_README_SETTINGS,
 }
 CLASSIC_GLOBAL_SETTINGS = {"check-interval": "300"}
 # Progress is reported every this many simulated minutes.

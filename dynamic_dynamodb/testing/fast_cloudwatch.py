@@ -33,7 +33,6 @@ import gzip
 import json
 import math
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -47,6 +46,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from dynamic_dynamodb.testing.serving import serve_until_signalled
 
 TARGET_PREFIX = "GraniteServiceVersion20100801"
 JSON_CONTENT_TYPE = "application/x-amz-json-1.0"
@@ -531,19 +532,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
     server = _Server((args.host, args.port), FastCloudWatchApp(), args.verbose)
-
-    def stop(signum: int, frame: Any) -> None:
-        # shutdown() waits for serve_forever(), which runs in this very thread.
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    print(_url(args.host, server.server_port), flush=True)  # the parent reads this line
-    try:
-        server.serve_forever()
-    finally:
-        server.server_close()
-    return 0
+    return serve_until_signalled(server, _url(args.host, server.server_port))
 
 
 if __name__ == "__main__":

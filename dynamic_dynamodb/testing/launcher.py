@@ -29,7 +29,6 @@ import io
 import json
 import os
 import selectors
-import signal
 import subprocess
 import sys
 import tempfile
@@ -48,6 +47,7 @@ from typing import IO, TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from dynamic_dynamodb.testing.control import CONTROL_PREFIX, LauncherControl
+from dynamic_dynamodb.testing.serving import serve_until_signalled
 
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
@@ -1212,19 +1212,7 @@ def main(argv: list[str] | None = None) -> int:
         max_capacity=args.max_capacity,
         verbose=args.verbose,
     )
-
-    def stop(signum: int, frame: Any) -> None:
-        # shutdown() waits for serve_forever() to return, which runs in this very thread.
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    print(_url(args.host, server.server_port), flush=True)  # the parent reads this line
-    try:
-        server.serve_forever()
-    finally:
-        server.server_close()
-    return 0
+    return serve_until_signalled(server, _url(args.host, server.server_port))
 
 
 if __name__ == "__main__":
