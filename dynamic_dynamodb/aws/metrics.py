@@ -170,6 +170,8 @@ class CloudWatchMetrics:
         }
 
 
-def _minute(ts: datetime) -> int:
-    """The start of the minute holding ``ts``, in epoch seconds."""
-    return int(ts.timestamp()) // PERIOD * PERIOD
+def _minute(ts: datetime | float) -> int:
+    """The start of the minute holding ``ts`` (a datetime, or epoch seconds as the
+    lean parser returns them), in epoch seconds."""
+    seconds = ts if isinstance(ts, (int, float)) else ts.timestamp()
+    return int(seconds) // PERIOD * PERIOD

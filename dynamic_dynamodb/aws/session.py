@@ -26,6 +26,7 @@ import botocore.exceptions
 import botocore.session
 import botocore.utils
 
+from dynamic_dynamodb.aws.fastparse import LeanParserFactory
 from dynamic_dynamodb.config.model import GlobalConfig
 from dynamic_dynamodb.errors import AwsSetupError
 
@@ -136,6 +137,7 @@ class AwsClients:
 
     def __init__(self, config: GlobalConfig) -> None:
         core = botocore.session.get_session()
+        core.register_component("response_parser_factory", LeanParserFactory())
         core.get_component("response_parser_factory").set_parser_defaults(
             timestamp_parser=parse_timestamp)
         try:
