@@ -26,7 +26,7 @@ import botocore.exceptions
 import botocore.session
 import botocore.utils
 
-from dynamic_dynamodb.aws.fastparse import LeanParserFactory
+from dynamic_dynamodb.aws.fastparse import LeanParserFactory, lean_serializer
 from dynamic_dynamodb.config.model import GlobalConfig
 from dynamic_dynamodb.errors import AwsSetupError
 
@@ -186,6 +186,8 @@ class AwsClients:
         client = self.session.client(service, config=config)
         if service == "dynamodb":
             share_table_endpoints(client)
+        if service == "cloudwatch":
+            lean_serializer(client)
         return client
 
     @property
