@@ -47,7 +47,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from dynamic_dynamodb.testing.serving import serve_until_signalled
+from dynamic_dynamodb.testing.serving import serve_until_signalled, stop_process
 
 TARGET_PREFIX = "GraniteServiceVersion20100801"
 JSON_CONTENT_TYPE = "application/x-amz-json-1.0"
@@ -504,15 +504,7 @@ class FastCloudWatchProcess:
     def stop(self, timeout: float = 10.0) -> None:
         if self._proc is None:
             return
-        if self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait(timeout=timeout)
-        if self._proc.stdout is not None:
-            self._proc.stdout.close()
+        stop_process(self._proc, timeout)
         self._proc = None
 
     def __enter__(self) -> FastCloudWatchProcess:

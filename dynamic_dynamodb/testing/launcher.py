@@ -47,7 +47,7 @@ from typing import IO, TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from dynamic_dynamodb.testing.control import CONTROL_PREFIX, LauncherControl
-from dynamic_dynamodb.testing.serving import serve_until_signalled
+from dynamic_dynamodb.testing.serving import serve_until_signalled, stop_process
 
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
@@ -1124,15 +1124,7 @@ class LauncherProcess:
 
     def stop(self, timeout: float = 10.0) -> None:
         if self._proc is not None:
-            if self._proc.poll() is None:
-                self._proc.terminate()
-                try:
-                    self._proc.wait(timeout=timeout)
-                except subprocess.TimeoutExpired:
-                    self._proc.kill()
-                    self._proc.wait(timeout=timeout)
-            if self._proc.stdout is not None:
-                self._proc.stdout.close()
+            stop_process(self._proc, timeout)
         if self._stderr is not None:
             self._stderr.close()
         self._proc = self._stderr = None

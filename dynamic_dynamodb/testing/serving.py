@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import subprocess
 import threading
 from socketserver import BaseServer
 from typing import Any
@@ -23,3 +24,16 @@ def serve_until_signalled(server: BaseServer, url: str) -> int:
     finally:
         server.server_close()
     return 0
+
+
+def stop_process(proc: subprocess.Popen[str], timeout: float = 10.0) -> None:
+    """SIGTERM a child server, SIGKILL it if it has not exited within ``timeout``."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=timeout)
+    if proc.stdout is not None:
+        proc.stdout.close()
