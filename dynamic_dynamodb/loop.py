@@ -122,7 +122,6 @@ class Scheduler:
         self._call_counts = call_counts
         self._observers = list(observers)
         self._warned: set[str] = set()
-        self._managed_elsewhere: set[ResourceId] = set()
         self._aas_managed: set[ResourceId] = set()
         self._aas_names: set[str] = set()
         self._aas_checked_at: datetime | None = None
@@ -166,7 +165,7 @@ class Scheduler:
         self._log_cost_once(work)
         usages = self._read_metrics(work, now)
         breaker_verdicts = self._check_breakers(work)
-        self._managed_elsewhere = self._autoscaling_managed(work, now)
+        managed_elsewhere = self._autoscaling_managed(work, now)
         for item in work:
             if item.state is None or item.error:
                 continue
@@ -174,7 +173,8 @@ class Scheduler:
                 log.info("stop requested: leaving the remaining tables for the next run")
                 break
             try:
-                self._handle_table(item, usages, breaker_verdicts, now, report)
+                self._handle_table(item, usages, breaker_verdicts, managed_elsewhere, now,
+                                   report)
                 self.failures.pop(item.name, None)
             except DynamicDynamoDBError as exc:
                 self._table_failed(item.name, str(exc), report, _error_kind(exc))
@@ -314,12 +314,13 @@ class Scheduler:
         return self._aas_managed
 
     def _handle_table(self, item: _Work, usages: dict[ResourceId, Usage | None],
-                      breakers: dict[ResourceId, tuple[bool, str]], now: datetime,
+                      breakers: dict[ResourceId, tuple[bool, str]],
+                      managed_elsewhere: set[ResourceId], now: datetime,
                       report: CycleReport) -> None:
         decisions: list[Decision] = []
         for state, policy in item.resources:
             history = self.history.get(state.id, ResourceHistory())
-            if state.id in self._managed_elsewhere and not policy.ignore_aws_autoscaling:
+            if state.id in managed_elsewhere and not policy.ignore_aws_autoscaling:
                 decisions.append(hold_all(state, history, Reason(
                     "aws-autoscaling", "left alone: managed by AWS Application Auto Scaling "
                                        "(set ignore-aws-autoscaling to manage it anyway)")))
