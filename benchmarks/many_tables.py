@@ -65,14 +65,14 @@ def run_daemon(cycles: int, log_file: str, cpus: set[int] | None,
     started_cpu, started_wall = time.process_time(), time.perf_counter()
     import resource
 
-    from dynamic_dynamodb.config.model import (
+    from dynamic_dynamodb.runner import build_scheduler, setup_logging
+    from dynamic_dynamodb.settings import (
         Config,
         GlobalConfig,
         GsiPolicy,
         LoggingConfig,
         TablePolicy,
     )
-    from dynamic_dynamodb.runner import build_scheduler, setup_logging
 
     # The daemon's defaults, info-level log lines going to a file, as a daemon's do.
     setup_logging(LoggingConfig(level="info", file=log_file))

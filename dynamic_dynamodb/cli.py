@@ -15,7 +15,6 @@ import click
 
 from dynamic_dynamodb import __version__
 from dynamic_dynamodb.config.loader import from_command_line
-from dynamic_dynamodb.config.model import Config
 from dynamic_dynamodb.errors import (
     EXIT_OK,
     EXIT_RUNTIME,
@@ -24,6 +23,7 @@ from dynamic_dynamodb.errors import (
     ConfigError,
     DynamicDynamoDBError,
 )
+from dynamic_dynamodb.settings import Config
 
 # Table options offered as flags: the original's, plus the newer scaling ones.
 TABLE_FLAGS = [

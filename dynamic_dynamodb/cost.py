@@ -22,7 +22,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from dynamic_dynamodb.config.model import Config
+from dynamic_dynamodb.settings import Config
 
 log = logging.getLogger(__name__)
 

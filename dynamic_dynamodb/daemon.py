@@ -33,7 +33,6 @@ from typing import Any
 
 import click
 
-from dynamic_dynamodb.config.model import Config
 from dynamic_dynamodb.errors import (
     EXIT_OK,
     EXIT_RUNTIME,
@@ -45,6 +44,7 @@ from dynamic_dynamodb.errors import (
 )
 from dynamic_dynamodb.loop import CycleReport
 from dynamic_dynamodb.pidlock import PidLock, State, inspect, pid_path, remove_stale
+from dynamic_dynamodb.settings import Config
 
 log = logging.getLogger("dynamic_dynamodb.daemon")
 

@@ -18,8 +18,8 @@ import re
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
-from dynamic_dynamodb.config.model import Config, LoggingConfig
 from dynamic_dynamodb.errors import ConfigError, Problem
+from dynamic_dynamodb.settings import Config, LoggingConfig
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 MAX_BYTES = 10 * 1024 * 1024

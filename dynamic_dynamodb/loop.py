@@ -26,7 +26,6 @@ from dynamic_dynamodb.backend import (
     Notifier,
     TablesApi,
 )
-from dynamic_dynamodb.config.model import Config, ResourcePolicy, TablePolicy
 from dynamic_dynamodb.core.policy import Guards, decide, hold_all
 from dynamic_dynamodb.core.types import (
     Decision,
@@ -40,6 +39,7 @@ from dynamic_dynamodb.core.types import (
     Usage,
 )
 from dynamic_dynamodb.errors import AwsError, AwsSetupError, DynamicDynamoDBError
+from dynamic_dynamodb.settings import Config, ResourcePolicy, TablePolicy
 
 log = logging.getLogger("dynamic_dynamodb")
 

@@ -11,10 +11,10 @@ from dynamic_dynamodb.aws.session import AwsClients
 from dynamic_dynamodb.aws.tables import DynamoTables
 from dynamic_dynamodb.backend import Clock, Notifier
 from dynamic_dynamodb.breaker import HttpBreaker
-from dynamic_dynamodb.config.model import Config
 from dynamic_dynamodb.logsetup import setup_logging
 from dynamic_dynamodb.loop import CycleReport, Scheduler, SystemClock
 from dynamic_dynamodb.notify import FanOut, LogNotifier, SnsNotifier
+from dynamic_dynamodb.settings import Config
 
 __all__ = ["build_scheduler", "setup_logging"]
 

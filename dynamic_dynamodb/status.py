@@ -18,7 +18,6 @@ from typing import Any
 
 import click
 
-from dynamic_dynamodb.config.model import Config, LoggingConfig
 from dynamic_dynamodb.core.budget import (
     FREE_DECREASES_PER_DAY,
     decreases_used_today,
@@ -33,6 +32,7 @@ from dynamic_dynamodb.core.types import (
 )
 from dynamic_dynamodb.errors import EXIT_OK, EXIT_RUNTIME
 from dynamic_dynamodb.loop import CycleReport, Outcome
+from dynamic_dynamodb.settings import Config, LoggingConfig
 
 
 class SilentNotifier:

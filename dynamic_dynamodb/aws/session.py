@@ -27,8 +27,8 @@ import botocore.session
 import botocore.utils
 
 from dynamic_dynamodb.aws.fastparse import LeanParserFactory, lean_serializer
-from dynamic_dynamodb.config.model import GlobalConfig
 from dynamic_dynamodb.errors import AwsSetupError
+from dynamic_dynamodb.settings import GlobalConfig
 
 # The original defaulted to us-east-1; so do we when nothing else names a region.
 FALLBACK_REGION = "us-east-1"

@@ -16,7 +16,9 @@ from typing import Any
 
 from dynamic_dynamodb.config import options, validate
 from dynamic_dynamodb.config.ini import IniFile, TableSection, read_file
-from dynamic_dynamodb.config.model import (
+from dynamic_dynamodb.config.options import CLI, Layer, OptionSpec
+from dynamic_dynamodb.errors import ConfigError, Problem
+from dynamic_dynamodb.settings import (
     Config,
     DecreasePlan,
     DimensionPolicy,
@@ -26,8 +28,6 @@ from dynamic_dynamodb.config.model import (
     ResourcePolicy,
     TablePolicy,
 )
-from dynamic_dynamodb.config.options import CLI, Layer, OptionSpec
-from dynamic_dynamodb.errors import ConfigError, Problem
 
 __all__ = ["CLI", "Layer", "OptionSpec", "build_resource", "from_command_line"]
 

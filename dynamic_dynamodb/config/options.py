@@ -17,8 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dynamic_dynamodb.breaker import mask_url
-from dynamic_dynamodb.config.model import SNS_MESSAGE_TYPES, ScaleTable
 from dynamic_dynamodb.core.windows import parse_windows
+from dynamic_dynamodb.settings import SNS_MESSAGE_TYPES, ScaleTable
 
 Parser = Callable[[str], Any]
 

@@ -13,13 +13,13 @@ import json
 from typing import Any
 
 from dynamic_dynamodb.config import options
-from dynamic_dynamodb.config.model import (
+from dynamic_dynamodb.cost import estimate_for_config
+from dynamic_dynamodb.settings import (
     Config,
     MaintenanceWindow,
     ResourcePolicy,
     TablePolicy,
 )
-from dynamic_dynamodb.cost import estimate_for_config
 
 
 def _masked(spec: options.OptionSpec, value: Any) -> Any:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from dynamic_dynamodb.config import options
-from dynamic_dynamodb.config.model import (
+from dynamic_dynamodb.settings import (
     DEFAULT_MAX_CAPACITY,
     DimensionPolicy,
     GlobalConfig,

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from dynamic_dynamodb.config.model import DecreasePlan
+from dynamic_dynamodb.settings import DecreasePlan
 
 FREE_DECREASES_PER_DAY = 4
 DECREASE_INTERVAL = timedelta(seconds=3600)

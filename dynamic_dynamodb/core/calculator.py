@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from dynamic_dynamodb.config.model import ScaleTable, Unit
+from dynamic_dynamodb.settings import ScaleTable, Unit
 
 
 def consumption_based(current: int, consumed_percent: float) -> int:

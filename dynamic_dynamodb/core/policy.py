@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from dynamic_dynamodb.config.model import DimensionPolicy, ResourcePolicy
 from dynamic_dynamodb.core import budget, target, threshold, windows
 from dynamic_dynamodb.core.types import (
     Alarm,
@@ -27,6 +26,7 @@ from dynamic_dynamodb.core.types import (
     ResourceState,
     Usage,
 )
+from dynamic_dynamodb.settings import DimensionPolicy, ResourcePolicy
 
 
 @dataclass(frozen=True)

@@ -41,9 +41,9 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from dynamic_dynamodb.config.model import DimensionPolicy
 from dynamic_dynamodb.core.threshold import Proposal
 from dynamic_dynamodb.core.types import DimensionHistory, DimensionUsage, Reason
+from dynamic_dynamodb.settings import DimensionPolicy
 
 # Minutes of demand samples remembered (the longest look back below).
 KEEP_MINUTES = 60

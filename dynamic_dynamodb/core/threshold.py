@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from dynamic_dynamodb.config.model import DimensionPolicy
 from dynamic_dynamodb.core import calculator
 from dynamic_dynamodb.core.types import DimensionHistory, DimensionUsage, Reason
+from dynamic_dynamodb.settings import DimensionPolicy
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from dynamic_dynamodb.config.model import MaintenanceWindow
+from dynamic_dynamodb.settings import MaintenanceWindow
 
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 

@@ -16,9 +16,9 @@ from typing import Any
 
 import click
 
-from dynamic_dynamodb.config.model import Config
 from dynamic_dynamodb.core.types import Dimension
 from dynamic_dynamodb.errors import EXIT_OK
+from dynamic_dynamodb.settings import Config
 from dynamic_dynamodb.simulate import report
 from dynamic_dynamodb.simulate.model import ModelParams
 from dynamic_dynamodb.simulate.native import NativeSettings

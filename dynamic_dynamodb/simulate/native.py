@@ -25,9 +25,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from dynamic_dynamodb.config.model import DEFAULT_MAX_CAPACITY, MIN_CAPACITY
 from dynamic_dynamodb.core.types import Dimension
 from dynamic_dynamodb.errors import AwsError
+from dynamic_dynamodb.settings import DEFAULT_MAX_CAPACITY, MIN_CAPACITY
 from dynamic_dynamodb.simulate.model import SimulatedTable
 
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from dynamic_dynamodb.config.loader import from_command_line
-from dynamic_dynamodb.config.model import Config
 from dynamic_dynamodb.config.presets import ORIGINAL_README_SETTINGS
 from dynamic_dynamodb.core.types import Dimension, ScaleEvent
 from dynamic_dynamodb.loop import Scheduler
+from dynamic_dynamodb.settings import Config
 from dynamic_dynamodb.simulate.model import (
     ModelParams,
     SimClock,

@@ -16,8 +16,8 @@ import pytest
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
-from dynamic_dynamodb.config.model import Config, GsiPolicy, TablePolicy
 from dynamic_dynamodb.runner import build_scheduler
+from dynamic_dynamodb.settings import Config, GsiPolicy, TablePolicy
 from dynamic_dynamodb.testing import LauncherControl, create_table, seed_metrics
 from dynamic_dynamodb.testing.fast_cloudwatch import (
     FastCloudWatch,

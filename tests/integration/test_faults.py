@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 
 from dynamic_dynamodb.backend import MetricRequest, UpdateResult
-from dynamic_dynamodb.config.model import Config, TablePolicy
 from dynamic_dynamodb.core.types import (
     Decision,
     DimensionUsage,
@@ -31,6 +30,7 @@ from dynamic_dynamodb.core.types import (
     Usage,
 )
 from dynamic_dynamodb.loop import CycleReport, Scheduler
+from dynamic_dynamodb.settings import Config, TablePolicy
 from dynamic_dynamodb.testing.control import LauncherControl
 
 from .daemon_support import Cli, read, stopping, wait_for, write_config

@@ -12,7 +12,9 @@ import boto3
 import pytest
 
 from dynamic_dynamodb.breaker import HttpBreaker
-from dynamic_dynamodb.config.model import (
+from dynamic_dynamodb.core.types import ResourceId
+from dynamic_dynamodb.runner import build_scheduler
+from dynamic_dynamodb.settings import (
     Config,
     DimensionPolicy,
     GlobalConfig,
@@ -20,8 +22,6 @@ from dynamic_dynamodb.config.model import (
     MaintenanceWindow,
     TablePolicy,
 )
-from dynamic_dynamodb.core.types import ResourceId
-from dynamic_dynamodb.runner import build_scheduler
 from dynamic_dynamodb.testing.seed import create_table, seed_metrics
 
 from .breaker_server import BreakerService

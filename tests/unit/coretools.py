@@ -6,13 +6,13 @@ import dataclasses
 from datetime import datetime, timezone
 from typing import Any
 
-from dynamic_dynamodb.config.model import DimensionPolicy, ResourcePolicy
 from dynamic_dynamodb.core.types import (
     DimensionUsage,
     ResourceId,
     ResourceState,
     Usage,
 )
+from dynamic_dynamodb.settings import DimensionPolicy, ResourcePolicy
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
 WINDOW = 300

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from dynamic_dynamodb.config.model import DecreasePlan
 from dynamic_dynamodb.core import budget
+from dynamic_dynamodb.settings import DecreasePlan
 
 UTC = timezone.utc
 

@@ -13,7 +13,7 @@ import pytest
 
 from dynamic_dynamodb.config import options
 from dynamic_dynamodb.config.loader import from_command_line
-from dynamic_dynamodb.config.model import (
+from dynamic_dynamodb.settings import (
     GlobalConfig,
     LoggingConfig,
     ResourcePolicy,

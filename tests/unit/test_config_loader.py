@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from dynamic_dynamodb.config.loader import from_command_line
-from dynamic_dynamodb.config.model import Config, MaintenanceWindow
 from dynamic_dynamodb.errors import ConfigError
+from dynamic_dynamodb.settings import Config, MaintenanceWindow
 
 
 def write(tmp_path: Path, text: str, name: str = "dd.conf") -> str:

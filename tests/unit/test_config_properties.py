@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from dynamic_dynamodb.config import options
 from dynamic_dynamodb.config.loader import from_command_line
-from dynamic_dynamodb.config.model import Config
 from dynamic_dynamodb.errors import ConfigError
+from dynamic_dynamodb.settings import Config
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -10,8 +10,8 @@ import pytest
 
 from dynamic_dynamodb.config import options
 from dynamic_dynamodb.config.loader import from_command_line
-from dynamic_dynamodb.config.model import Config
 from dynamic_dynamodb.config.show import config_as_dict, show_config
+from dynamic_dynamodb.settings import Config
 
 FILE = """\
     [global]

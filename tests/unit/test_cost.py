@@ -13,7 +13,6 @@ from dynamic_dynamodb import cost
 from dynamic_dynamodb.aws.metrics import SERIES
 from dynamic_dynamodb.backend import MetricRequest, UpdateResult
 from dynamic_dynamodb.config.loader import from_command_line
-from dynamic_dynamodb.config.model import Config, GlobalConfig, GsiPolicy, TablePolicy
 from dynamic_dynamodb.config.show import show_config
 from dynamic_dynamodb.core.types import (
     Decision,
@@ -24,6 +23,7 @@ from dynamic_dynamodb.core.types import (
     Usage,
 )
 from dynamic_dynamodb.loop import Scheduler
+from dynamic_dynamodb.settings import Config, GlobalConfig, GsiPolicy, TablePolicy
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
 

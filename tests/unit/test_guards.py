@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from dynamic_dynamodb.config.model import DecreasePlan, MaintenanceWindow
 from dynamic_dynamodb.core.policy import Guards, decide
 from dynamic_dynamodb.core.types import ResourceHistory
+from dynamic_dynamodb.settings import DecreasePlan, MaintenanceWindow
 
 from .coretools import NOW, policy, state, usage
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from dynamic_dynamodb.config.model import Config, GlobalConfig, LoggingConfig, TablePolicy
 from dynamic_dynamodb.errors import ConfigError
 from dynamic_dynamodb.logsetup import (
     BACKUP_COUNT,
@@ -20,6 +19,7 @@ from dynamic_dynamodb.logsetup import (
     secrets_of,
     setup_logging,
 )
+from dynamic_dynamodb.settings import Config, GlobalConfig, LoggingConfig, TablePolicy
 
 
 @pytest.fixture(autouse=True)

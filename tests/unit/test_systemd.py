@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from dynamic_dynamodb.config.model import GlobalConfig
 from dynamic_dynamodb.core.types import (
     Decision,
     DimensionDecision,
@@ -28,6 +27,7 @@ from dynamic_dynamodb.service import (
     describe_cycle,
     restart_only_changes,
 )
+from dynamic_dynamodb.settings import GlobalConfig
 from dynamic_dynamodb.systemd import SystemdNotifier, socket_address, watchdog_seconds
 
 

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from dynamic_dynamodb.config.model import DimensionPolicy, ResourcePolicy
 from dynamic_dynamodb.core import target
 from dynamic_dynamodb.core.policy import decide
 from dynamic_dynamodb.core.types import (
@@ -18,6 +17,7 @@ from dynamic_dynamodb.core.types import (
     ResourceState,
     Usage,
 )
+from dynamic_dynamodb.settings import DimensionPolicy, ResourcePolicy
 
 NOW = datetime(2024, 3, 4, 12, 0, tzinfo=timezone.utc)
 

@@ -1,4 +1,4 @@
-"""The one typed, frozen configuration tree.
+"""The one typed, frozen configuration tree (a leaf: config/ builds it, core/ reads it).
 
 Built once by the loader (command line and/or INI file), validated completely,
 then passed explicitly to everything that needs it. Reads and writes share one
