@@ -14,18 +14,16 @@ import json
 import logging
 import logging.config
 import logging.handlers
-import re
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
 from dynamic_dynamodb.errors import ConfigError, Problem
+from dynamic_dynamodb.secrets import Redactor, url_password
 from dynamic_dynamodb.settings import Config, LoggingConfig
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 MAX_BYTES = 10 * 1024 * 1024
 BACKUP_COUNT = 5
-MASK = "***"
-_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]+:)[^@\s/]+@")
 
 
 class JsonFormatter(logging.Formatter):
@@ -50,13 +48,10 @@ class RedactSecrets(logging.Filter):
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
-        # Longest first, so a secret that contains another is masked whole.
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        self.redactor = Redactor(secrets)
 
     def redact(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, MASK)
-        return _URL_PASSWORD.sub(rf"\g<head>{MASK}@", text)
+        return self.redactor.redact(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -79,9 +74,7 @@ def secrets_of(config: Config) -> list[str]:
         for policy in (table, *table.gsis)
     ]
     for url in urls:
-        match = re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^/@]*:([^@/]+)@", url or "")
-        if match:
-            found.append(match.group(1))
+        found.append(url_password(url or "") or "")
     return [s for s in found if s]
 
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from dynamic_dynamodb.breaker import mask_url
-from dynamic_dynamodb.core.windows import parse_windows
+from dynamic_dynamodb.config.windows import parse_windows
+from dynamic_dynamodb.secrets import mask_value
 from dynamic_dynamodb.settings import SNS_MESSAGE_TYPES, ScaleTable
 
 Parser = Callable[[str], Any]
@@ -222,26 +222,11 @@ class OptionSpec:
     help: str = ""
 
 
-MASK = "***"
-
-
 def masked(spec: OptionSpec, value: str) -> str:
-    """A secret option's value as it may be shown: URLs keep all but the password.
-
-    Anything that does not parse as a URL with its credentials in the host part is
-    masked whole: ``user:secret@host`` without a scheme would otherwise slip through.
-    """
+    """A secret option's value as it may be shown (secrets.mask_value); others as is."""
     if not spec.secret:
         return value
-    if spec.field == "circuit_breaker_url":
-        try:
-            shown = mask_url(value)
-            host_part = urlsplit(value).netloc
-        except ValueError:
-            return MASK
-        if "@" not in value or ("@" in host_part and shown != value):
-            return shown
-    return MASK
+    return mask_value(value, is_url=spec.field == "circuit_breaker_url")
 
 
 def _dim(template: str, field: str, parse: Parser, help: str = "") -> list[OptionSpec]:

@@ -19,6 +19,7 @@ from dynamic_dynamodb.logsetup import (
     secrets_of,
     setup_logging,
 )
+from dynamic_dynamodb.secrets import mask_url, mask_value
 from dynamic_dynamodb.settings import Config, GlobalConfig, LoggingConfig, TablePolicy
 
 
@@ -140,3 +141,29 @@ def test_secret_never_reaches_the_file(tmp_path: Path) -> None:
     text = log.read_text()
     assert "the-secret-value" not in text and "b1234" not in text
     assert "leaked *** via http://a:***@h" in json.loads(text.splitlines()[-1])["message"]
+
+
+@pytest.mark.parametrize(
+    ("value", "is_url", "shown"),
+    [
+        ("https://ops:hunter2@status.example.com:8443/ok?x=1", True,
+         "https://ops:***@status.example.com:8443/ok?x=1"),
+        ("http://status.example.com/ok", True, "http://status.example.com/ok"),
+        ("ops:hunter2@status.example.com", True, "***"),      # no scheme: masked whole
+        ("http://status.example.com/a@b:c", True, "***"),     # '@' outside the host part
+        ("http://[::1/", True, "***"),                        # not a URL at all
+        ("wJalrXUtnFEMIsecret", False, "***"),
+    ],
+    ids=["url-password", "url-without-credentials", "no-scheme", "at-in-path",
+         "unparseable", "plain-secret"],
+)
+def test_mask_value(value: str, is_url: bool, shown: str) -> None:
+    assert mask_value(value, is_url) == shown
+
+
+def test_breaker_and_config_share_one_url_mask() -> None:
+    from dynamic_dynamodb import breaker
+    from dynamic_dynamodb.config import options
+
+    assert breaker.mask_url is mask_url
+    assert options.mask_value is mask_value
