@@ -117,8 +117,9 @@ parse_log_format = choice("text", "json")
 def parse_scale(text: str) -> ScaleTable:
     """A Python-literal dict such as ``{0: 0, 80: 10, 100: 100}``; never eval()."""
     example = "expected a dict such as {0: 0, 80: 10, 100: 100}"
+    literal = _ascii(text, example)
     try:
-        value = ast.literal_eval(_ascii(text, example))
+        value = ast.literal_eval(literal)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         raise ValueError(example) from None
     if not isinstance(value, dict) or not value:
