@@ -76,8 +76,8 @@ def config_options(place: str = options.DAEMON) -> Decorator:
 def build_config(params: Mapping[str, Any], **runtime: Any) -> Config:
     """The configuration from click's parameters (flags not given are None)."""
     values: dict[str, dict[str, str]] = {kind: {} for kind in options.KINDS}
-    for spec in options.flags(options.DAEMON):
-        value = params.get(spec.param)
+    for spec in options.ALL_OPTIONS:
+        value = params.get(spec.param) if spec.flag else None
         if value is not None:
             values[spec.kind][spec.name] = str(value)
     return from_command_line(

@@ -6,6 +6,10 @@ file line get the same parsing and the same messages. Each layer (a section or
 the command line) is parsed once, so a bad value in ``[default_options]`` is
 reported once however many tables use it. All problems are collected and raised
 together as one ConfigError; a secret value never appears in a message.
+
+Each built object records where its explicitly set values came from (``origins``:
+field path -> "command line" or "<file> [<section>]"; a path not listed has its
+built-in default), for --show-config and for defaults that depend on other options.
 """
 
 from __future__ import annotations
