@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from dynamic_dynamodb.core.types import ResourceId
+from dynamic_dynamodb.secrets import mask_url
 
 log = logging.getLogger(__name__)
 
@@ -32,18 +33,6 @@ def split_credentials(url: str) -> tuple[str, str | None]:
     clean = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
     token = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
     return clean, "Basic " + base64.b64encode(token.encode()).decode()
-
-
-def mask_url(url: str) -> str:
-    """The URL as it may be logged: any password replaced by ***."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    netloc = f"{parts.username}:***@{host}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def probe(url: str, timeout_ms: float, resource: ResourceId) -> tuple[bool, str]:

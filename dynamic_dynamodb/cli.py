@@ -14,7 +14,13 @@ from typing import Any
 import click
 
 from dynamic_dynamodb import __version__
-from dynamic_dynamodb.config.loader import from_command_line
+from dynamic_dynamodb.cli_options import (
+    GroupedHelpGroup,
+    build_config,
+    config_options,
+    example_config_option,
+)
+from dynamic_dynamodb.config import options
 from dynamic_dynamodb.errors import (
     EXIT_OK,
     EXIT_RUNTIME,
@@ -25,59 +31,11 @@ from dynamic_dynamodb.errors import (
 )
 from dynamic_dynamodb.settings import Config
 
-# Table options offered as flags: the original's, plus the newer scaling ones.
-TABLE_FLAGS = [
-    f"{opt}"
-    for rw, r_w in (("reads", "read"), ("writes", "write"))
-    for opt in (
-        f"{rw}-upper-threshold", f"{rw}-lower-threshold", f"throttled-{rw}-upper-threshold",
-        f"increase-{rw}-with", f"decrease-{rw}-with", f"increase-{rw}-unit",
-        f"decrease-{rw}-unit", f"min-provisioned-{rw}", f"max-provisioned-{rw}",
-        f"num-{r_w}-checks-before-scale-down", f"num-{r_w}-checks-reset-percent",
-        f"allow-scaling-down-{rw}-on-0-percent", f"target-{rw}-utilisation",
-    )
-] + ["scaling-mode", "maintenance-windows", "always-decrease-rw-together",
-     "lookback-window-start", "lookback-period", "sns-topic-arn", "sns-message-types"]
-GLOBAL_FLAGS = ["region", "profile", "check-interval", "aws-access-key-id",
-                "aws-secret-access-key", "circuit-breaker-url", "circuit-breaker-timeout",
-                "describe-concurrency", "connect-timeout", "read-timeout", "max-attempts"]
-LOGGING_FLAGS = ["log-level", "log-file", "log-config-file", "log-format"]
 
-_SHORT = {"region": "-r", "table-name": "-t", "config": "-c"}
-
-
-def _param(name: str) -> str:
-    return name.replace("-", "_")
-
-
-def config_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """The flags that build a configuration (shared by the daemon, status and simulate)."""
-    for name in reversed(TABLE_FLAGS + GLOBAL_FLAGS + LOGGING_FLAGS):
-        decls = [f"--{name}"] + ([_SHORT[name]] if name in _SHORT else [])
-        fn = click.option(*decls, _param(name), metavar="VALUE", default=None,
-                          help=f"see example-config.conf: {name}")(fn)
-    fn = click.option("--table-name", "-t", "table_name", metavar="REGEX",
-                      help="table(s) to manage: a regex matched from the start of the name; "
-                           "replaces the config file's tables")(fn)
-    fn = click.option("--config", "-c", "config_file", metavar="FILE",
-                      type=click.Path(dir_okay=False),
-                      help="INI configuration file (the original's format)")(fn)
-    return fn
-
-
-def build_config(params: dict[str, Any], **runtime: Any) -> Config:
-    def pick(names: list[str]) -> dict[str, str]:
-        return {n: str(params[_param(n)]) for n in names if params.get(_param(n)) is not None}
-
-    return from_command_line(
-        params.get("table_name"), pick(TABLE_FLAGS), pick(GLOBAL_FLAGS), pick(LOGGING_FLAGS),
-        runtime=runtime, config_file=params.get("config_file"))
-
-
-@click.group(invoke_without_command=True,
+@click.group(cls=GroupedHelpGroup, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"],
                                "max_content_width": 100})
-@config_options
+@config_options(options.DAEMON)
 @click.option("--dry-run", is_flag=True, help="log what would change; change nothing")
 @click.option("--run-once", is_flag=True, help="one cycle, then exit (0 if every table "
                                                "was handled)")
@@ -91,6 +49,7 @@ def build_config(params: dict[str, Any], **runtime: Any) -> Config:
               help="directory of the daemon's pid file")
 @click.option("--metrics-port", type=click.IntRange(0, 65535), default=None,
               help="serve Prometheus metrics on this port (needs prometheus-client)")
+@example_config_option
 @click.version_option(__version__, "--version", prog_name="dynamic-dynamodb")
 @click.pass_context
 def cli(ctx: click.Context, **params: Any) -> int:
@@ -110,8 +69,9 @@ def cli(ctx: click.Context, **params: Any) -> int:
     config = build_config(params, dry_run=params["dry_run"])
     if params["show_config"]:
         from dynamic_dynamodb.config.show import show_config
+        from dynamic_dynamodb.cost import estimate_for_config
 
-        click.echo(show_config(config))
+        click.echo(show_config(config, {"cost_estimate": estimate_for_config(config)}))
         return EXIT_OK
     if params["daemon"]:
         from dynamic_dynamodb import daemon
@@ -135,7 +95,7 @@ def run_foreground(config: Config, run_once: bool, metrics_port: int | None = No
 
 
 @cli.command()
-@config_options
+@config_options(options.STATUS)
 @click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
 @click.pass_context
 def status(ctx: click.Context, as_json: bool, **params: Any) -> int:
@@ -166,7 +126,7 @@ def demo(minutes: int, speed: float) -> int:
 
 
 @cli.command()
-@config_options
+@config_options(options.SIMULATE)
 @click.argument("trace", type=click.Path(exists=True, dir_okay=False))
 @click.option("--step", default=1, show_default=True, type=click.IntRange(1, 1440),
               help="minutes between rows (a row holds its value for each minute it covers)")

@@ -10,22 +10,22 @@ is what logrotate's ``postrotate`` wants.
 
 from __future__ import annotations
 
+import configparser
 import json
 import logging
 import logging.config
 import logging.handlers
-import re
+import os
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
 from dynamic_dynamodb.errors import ConfigError, Problem
+from dynamic_dynamodb.secrets import Redactor, url_password
 from dynamic_dynamodb.settings import Config, LoggingConfig
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 MAX_BYTES = 10 * 1024 * 1024
 BACKUP_COUNT = 5
-MASK = "***"
-_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]+:)[^@\s/]+@")
 
 
 class JsonFormatter(logging.Formatter):
@@ -50,13 +50,10 @@ class RedactSecrets(logging.Filter):
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
-        # Longest first, so a secret that contains another is masked whole.
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        self.redactor = Redactor(secrets)
 
     def redact(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, MASK)
-        return _URL_PASSWORD.sub(rf"\g<head>{MASK}@", text)
+        return self.redactor.redact(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -79,9 +76,7 @@ def secrets_of(config: Config) -> list[str]:
         for policy in (table, *table.gsis)
     ]
     for url in urls:
-        match = re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^/@]*:([^@/]+)@", url or "")
-        if match:
-            found.append(match.group(1))
+        found.append(url_password(url or "") or "")
     return [s for s in found if s]
 
 
@@ -104,15 +99,80 @@ def _all_handlers() -> list[logging.Handler]:
     return handlers
 
 
+# What logging.config.fileConfig reads first; each lists the names of its sections.
+_FILE_CONFIG_SECTIONS = ("loggers", "handlers", "formatters")
+_FILE_CONFIG_FORMAT = ("a logging.config.fileConfig file needs [loggers], [handlers] and "
+                       "[formatters] sections, each with keys=, and [logger_root]")
+
+
+def _keys(parser: configparser.ConfigParser, section: str) -> list[str]:
+    return [key.strip() for key in parser.get(section, "keys").split(",") if key.strip()]
+
+
+def log_config_problem(path: str) -> str | None:
+    """Why ``path`` is not a usable fileConfig file, in words, or None if it may be.
+
+    fileConfig itself reports a missing section as a bare KeyError ('formatters'), and
+    clears the existing handlers before it reads the handler sections: the structure is
+    checked first, so a file with a missing or misnamed section (also on SIGHUP) leaves
+    logging as it was.
+    """
+    if not os.path.exists(path):
+        return "file not found"
+    if os.path.isdir(path):
+        return "is a directory, not a file"
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            parser.read_file(handle, path)
+    except OSError as exc:
+        return f"cannot read it: {exc.strerror or exc}"
+    except UnicodeDecodeError:
+        return "not UTF-8 text"
+    except configparser.Error as exc:
+        return f"not an INI file ({exc.message.splitlines()[0]}); {_FILE_CONFIG_FORMAT}"
+    if not any(parser.has_section(name) for name in _FILE_CONFIG_SECTIONS):
+        return f"not a logging configuration: {_FILE_CONFIG_FORMAT}"
+    for name in _FILE_CONFIG_SECTIONS:
+        if not parser.has_section(name):
+            return f"missing [{name}] section; {_FILE_CONFIG_FORMAT}"
+        if not parser.has_option(name, "keys"):
+            return f"[{name}] needs keys= (the names of its sections, comma-separated)"
+    for prefix, name in (("formatter", "formatters"), ("handler", "handlers"),
+                         ("logger", "loggers")):
+        for key in _keys(parser, name):
+            if not parser.has_section(f"{prefix}_{key}"):
+                return f"[{name}] names {key!r} but there is no [{prefix}_{key}] section"
+    if "root" not in _keys(parser, "loggers"):
+        return "[loggers] keys= must name root, with a [logger_root] section"
+    for key in _keys(parser, "handlers"):
+        if not parser.has_option(f"handler_{key}", "class"):
+            return f"[handler_{key}] needs class= (e.g. StreamHandler)"
+    return None
+
+
+def _load_log_config(path: str) -> None:
+    def problem(message: str) -> ConfigError:
+        return ConfigError(Problem(message, "log-config-file", "logging", path))
+
+    why = log_config_problem(path)
+    if why is not None:
+        raise problem(f"cannot load logging configuration: {why}")
+    try:
+        logging.config.fileConfig(path, disable_existing_loggers=False)
+    except KeyError as exc:  # a section or option fileConfig looked up by name
+        raise problem(f"cannot load logging configuration: missing {exc.args[0]!r} "
+                      f"(a section or an option)") from None
+    except Exception as exc:  # fileConfig evaluates classes and args: anything can fail
+        raise problem(f"cannot load logging configuration: {type(exc).__name__}: "
+                      f"{exc}") from None
+
+
 def setup_logging(config: LoggingConfig, secrets: Iterable[str] = ()) -> None:
     redact = RedactSecrets(secrets)
     root = logging.getLogger()
     if config.config_file:
-        try:
-            logging.config.fileConfig(config.config_file, disable_existing_loggers=False)
-        except Exception as exc:
-            raise ConfigError(Problem(f"cannot load logging configuration: {exc}",
-                                      "log-config-file", "logging", config.config_file)) from None
+        _load_log_config(config.config_file)
     else:
         handler = _build_handler(config)  # before touching the old ones: may fail
         handler.setFormatter(JsonFormatter() if config.format == "json"

@@ -10,6 +10,7 @@ otherwise (min/max optional, lookback window).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -19,6 +20,21 @@ ScalingMode = Literal["threshold", "target"]
 # DynamoDB's default per-table quota; "no max" means this.
 DEFAULT_MAX_CAPACITY = 40_000
 MIN_CAPACITY = 1
+# The largest min- or max-provisioned a configuration may name. DynamoDB's per-table
+# quota is 40,000 units by default and raised on request, with no published ceiling;
+# 25 times the default is beyond any raise we know of, while a larger number is far
+# likelier a typo (an extra zero or two, 10^23) than a quota, and would let one bad
+# decision provision and bill millions of units.
+MAX_CONFIGURABLE_CAPACITY = 1_000_000
+
+# Where each value that is not a built-in default was set, by field path
+# ("reads.upper_threshold", "lookback_window_start"): "command line" or
+# "<file> [<section>]". The loader fills it; it takes no part in equality.
+Origins = Mapping[str, str]
+
+
+def _no_origins() -> Origins:
+    return {}
 
 SNS_MESSAGE_TYPES = frozenset(
     {"scale-up", "scale-down", "high-throughput-alarm", "low-throughput-alarm", "error"}
@@ -125,6 +141,7 @@ class ResourcePolicy:
     # Manage even when an Application Auto Scaling policy exists (two scalers would fight).
     ignore_aws_autoscaling: bool = False
     decrease_plan: DecreasePlan = field(default_factory=DecreasePlan)
+    origins: Origins = field(default_factory=_no_origins, compare=False, repr=False)
 
     def of(self, dim: str) -> DimensionPolicy:
         return self.reads if dim == "reads" else self.writes
@@ -172,6 +189,7 @@ class GlobalConfig:
     max_attempts: int | None = None
     # Repeated failures of one table before an ``error`` notification.
     failures_before_error: int = 3
+    origins: Origins = field(default_factory=_no_origins, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -180,6 +198,7 @@ class LoggingConfig:
     file: str | None = None
     config_file: str | None = None
     format: Literal["text", "json"] = "text"
+    origins: Origins = field(default_factory=_no_origins, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -28,18 +28,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from dynamic_dynamodb.config import options
-from dynamic_dynamodb.config.options import Layer, OptionSpec
+from dynamic_dynamodb.config.layers import Layer
 from dynamic_dynamodb.errors import Problem
 
 FIXED_SECTIONS = ("global", "logging", "default_options")
 SECTION_FORMS = ("[global], [logging], [default_options], [table: <regex>], "
                  "[gsi: <regex> table: <table-key>]")
 
-_SPECS: dict[str, tuple[OptionSpec, ...]] = {
-    "global": options.GLOBAL_OPTIONS,
-    "logging": options.LOGGING_OPTIONS,
-    "table": options.TABLE_OPTIONS,
-}
+_SPECS = options.OPTIONS_BY_KIND
 _BY_NAME = {kind: options.by_name(specs) for kind, specs in _SPECS.items()}
 # Where an option belongs, for "belongs in [logging]" hints.
 _HOME = {"global": "[global]", "logging": "[logging]",
@@ -306,7 +302,8 @@ def _unknown_option(option: str, kind: str) -> str:
     close = difflib.get_close_matches(normal, names, n=1, cutoff=0.75)
     if close:
         return f"unknown option; did you mean {close[0]}?"
-    return "unknown option (see example-config.conf for every option)"
+    return ("unknown option (see example-config.conf, or dynamic-dynamodb --example-config, "
+            "for every option)")
 
 
 def _suggest_section(header: str) -> str:

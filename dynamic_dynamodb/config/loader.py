@@ -6,6 +6,10 @@ file line get the same parsing and the same messages. Each layer (a section or
 the command line) is parsed once, so a bad value in ``[default_options]`` is
 reported once however many tables use it. All problems are collected and raised
 together as one ConfigError; a secret value never appears in a message.
+
+Each built object records where its explicitly set values came from (``origins``:
+field path -> "command line" or "<file> [<section>]"; a path not listed has its
+built-in default), for --show-config and for defaults that depend on other options.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from typing import Any
 
 from dynamic_dynamodb.config import options, validate
 from dynamic_dynamodb.config.ini import IniFile, TableSection, read_file
-from dynamic_dynamodb.config.options import CLI, Layer, OptionSpec
+from dynamic_dynamodb.config.layers import CLI, Layer
+from dynamic_dynamodb.config.options import OptionSpec
 from dynamic_dynamodb.errors import ConfigError, Problem
 from dynamic_dynamodb.settings import (
     Config,
@@ -107,15 +112,16 @@ def _blame(finding: validate.Finding, layers: Sequence[Layer], home: Layer) -> L
 
 
 def _merged(collector: _Collector, layers: Sequence[Layer],
-            specs: Mapping[str, OptionSpec]) -> dict[str, Any]:
-    """Model field -> value, later layers overriding earlier ones."""
+            specs: Mapping[str, OptionSpec]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Field path -> value, later layers overriding earlier ones; and where each was set."""
     result: dict[str, Any] = {}
+    origins: dict[str, str] = {}
     for layer in layers:
         for name, value in collector.parsed(layer, specs).items():
-            spec = specs[name]
-            key = f"{spec.dimension}.{spec.field}" if spec.dimension else spec.field
-            result[key] = value
-    return result
+            path = specs[name].path
+            result[path] = value
+            origins[path] = layer.origin
+    return result, origins
 
 
 def _resource_fields(merged: Mapping[str, Any]) -> dict[str, Any]:
@@ -145,8 +151,8 @@ def build_resource(collector: _Collector, cls: type[ResourcePolicy], key: str,
     belong to no single layer are reported; by default the last layer.
     """
     home = home or (layers[-1] if layers else Layer({}))
-    policy = cls(key=key, **_resource_fields(_merged(collector, layers, _TABLE_SPECS)),
-                 **extra)
+    values, origins = _merged(collector, layers, _TABLE_SPECS)
+    policy = cls(key=key, **_resource_fields(values), origins=origins, **extra)
     why = validate.check_regex(key)
     if why is not None:
         collector.add(Problem(why, "table-name" if home.section is None else None,
@@ -156,16 +162,17 @@ def build_resource(collector: _Collector, cls: type[ResourcePolicy], key: str,
 
 
 def build_global(collector: _Collector, layers: Sequence[Layer], **runtime: Any) -> GlobalConfig:
-    values = _merged(collector, layers, _GLOBAL_SPECS)
+    values, origins = _merged(collector, layers, _GLOBAL_SPECS)
     values.update(runtime)
-    glob = GlobalConfig(**values)
+    glob = GlobalConfig(**values, origins=origins)
     collector.findings(validate.check_global(glob), layers,
                        layers[-1] if layers else Layer({}))
     return glob
 
 
 def build_logging(collector: _Collector, layers: Sequence[Layer]) -> LoggingConfig:
-    return LoggingConfig(**_merged(collector, layers, _LOGGING_SPECS))
+    values, origins = _merged(collector, layers, _LOGGING_SPECS)
+    return LoggingConfig(**values, origins=origins)
 
 
 def inherit_globals(policy: ResourcePolicy, glob: GlobalConfig,
@@ -177,7 +184,11 @@ def inherit_globals(policy: ResourcePolicy, glob: GlobalConfig,
         changes["circuit_breaker_url"] = glob.circuit_breaker_url
     if "circuit-breaker-timeout" not in explicit:
         changes["circuit_breaker_timeout_ms"] = glob.circuit_breaker_timeout_ms
-    return dataclasses.replace(policy, **changes) if changes else policy
+    if not changes:
+        return policy
+    origins = dict(policy.origins)
+    origins.update({path: glob.origins[path] for path in changes if path in glob.origins})
+    return dataclasses.replace(policy, **changes, origins=origins)
 
 
 def _file_tables(collector: _Collector, ini: IniFile, cli: Layer,

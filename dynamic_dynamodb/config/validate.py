@@ -52,7 +52,7 @@ def check_regex(pattern: str) -> str | None:
     return None
 
 
-def _check_dimension(dim: str, p: DimensionPolicy) -> list[Finding]:
+def _check_dimension(dim: str, p: DimensionPolicy, threshold_mode: bool) -> list[Finding]:
     def name(field: str) -> str:
         return option_name(field, dim)
 
@@ -74,6 +74,14 @@ def _check_dimension(dim: str, p: DimensionPolicy) -> list[Finding]:
         findings.append(Finding(f"{lower} ({p.lower_threshold:g}) must be below {upper} "
                                 f"({p.upper_threshold:g})", (lower, upper)))
 
+    # Consumed % is never below 0, so a lower threshold of 0 never triggers a decrease:
+    # say so rather than let the user believe decreases are configured.
+    if p.lower_threshold == 0 and threshold_mode and p.enabled and p.down_scaling \
+            and not p.decrease_consumed_scale:
+        findings.append(Finding(f"{lower} 0 can never trigger a decrease (consumed % is never "
+                                f"below 0); to turn decreases off, set "
+                                f"{name('down_scaling')}: false", (lower,)))
+
     low_alarm, high_alarm = name("lower_alarm_threshold"), name("upper_alarm_threshold")
     if p.lower_alarm_threshold > 0 and p.upper_alarm_threshold > 0 \
             and p.lower_alarm_threshold >= p.upper_alarm_threshold:
@@ -90,7 +98,9 @@ def _check_dimension(dim: str, p: DimensionPolicy) -> list[Finding]:
 
 def check_resource(policy: ResourcePolicy) -> list[Finding]:
     """Every cross-field rule of one table or GSI policy."""
-    findings = _check_dimension("reads", policy.reads) + _check_dimension("writes", policy.writes)
+    threshold_mode = policy.scaling_mode == "threshold"
+    findings = (_check_dimension("reads", policy.reads, threshold_mode)
+                + _check_dimension("writes", policy.writes, threshold_mode))
     if policy.lookback_period > policy.lookback_window_start:
         findings.append(Finding(
             f"lookback-period ({policy.lookback_period} min) is longer than "

@@ -12,8 +12,7 @@ import pytest
 from dynamic_dynamodb import cost
 from dynamic_dynamodb.aws.metrics import SERIES
 from dynamic_dynamodb.backend import MetricRequest, UpdateResult
-from dynamic_dynamodb.config.loader import from_command_line
-from dynamic_dynamodb.config.show import show_config
+from dynamic_dynamodb.cli import main
 from dynamic_dynamodb.core.types import (
     Decision,
     ResourceId,
@@ -51,10 +50,13 @@ def test_metrics_per_resource_is_what_a_cycle_requests() -> None:
     assert cost.METRICS_PER_RESOURCE == len(SERIES)
 
 
-def test_show_config_has_a_per_resource_cost_estimate() -> None:
-    config = from_command_line("^orders", {}, {"check-interval": "60"}, {})
+def test_show_config_has_a_per_resource_cost_estimate(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["-t", "^orders", "--check-interval", "60", "--show-config"])
 
-    shown = json.loads(show_config(config))["cost_estimate"]
+    shown = json.loads(capsys.readouterr().out)["cost_estimate"]
+    assert exited.value.code == 0
 
     assert shown["check_interval_seconds"] == 60
     assert shown["cycles_per_month"] == 43_200

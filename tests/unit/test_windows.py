@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from dynamic_dynamodb.config.windows import parse_windows
 from dynamic_dynamodb.core import windows
 
 
@@ -23,14 +24,15 @@ def at(hour: int, minute: int = 0) -> datetime:
     ("0:00-6:00", 5, 59, True),
 ], ids=["evening", "end-inclusive", "after-end", "wrap", "after-wrap", "noon", "early"])
 def test_in_any_window(text, hour, minute, inside):
-    assert windows.in_any_window(windows.parse_windows(text), at(hour, minute)) is inside
+    assert windows.in_any_window(parse_windows(text), at(hour, minute)) is inside
 
 
 def test_no_windows_means_any_time():
     assert windows.in_any_window((), at(12))
 
 
-@pytest.mark.parametrize("text", ["22:00", "25:00-26:00", "aa-bb", "10:60-11:00", "", "1-2-3"])
+@pytest.mark.parametrize("text", ["22:00", "25:00-26:00", "aa-bb", "10:60-11:00", "", "1-2-3",
+                                  "２２:００-２３:００", "22:00-23:0٠"])
 def test_malformed_windows_rejected(text):
     with pytest.raises(ValueError):
-        windows.parse_windows(text)
+        parse_windows(text)
