@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from dynamic_dynamodb.core.types import ResourceId
-from dynamic_dynamodb.secrets import mask_url
+from dynamic_dynamodb.masking import mask_url
 
 log = logging.getLogger(__name__)
 

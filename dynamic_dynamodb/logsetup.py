@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 
 from dynamic_dynamodb.errors import ConfigError, Problem
-from dynamic_dynamodb.secrets import Redactor, url_password
+from dynamic_dynamodb.masking import Redactor, url_password
 from dynamic_dynamodb.settings import Config, LoggingConfig
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"

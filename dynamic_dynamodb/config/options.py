@@ -42,7 +42,7 @@ from dynamic_dynamodb.config.parsers import (
     positive,
 )
 from dynamic_dynamodb.config.windows import parse_windows
-from dynamic_dynamodb.secrets import mask_value
+from dynamic_dynamodb.masking import mask_value
 from dynamic_dynamodb.settings import (
     DEFAULT_MAX_CAPACITY,
     MAX_CONFIGURABLE_CAPACITY,
@@ -125,7 +125,7 @@ _DEFAULTS: dict[str, Any] = {
 
 
 def masked(spec: OptionSpec, value: str) -> str:
-    """A secret option's value as it may be shown (secrets.mask_value); others as is."""
+    """A secret option's value as it may be shown (masking.mask_value); others as is."""
     if not spec.secret:
         return value
     return mask_value(value, is_url=spec.field == "circuit_breaker_url")

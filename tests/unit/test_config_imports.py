@@ -1,4 +1,4 @@
-"""Layers point down: config/ reads only the settings, errors and secrets leaves (never aws,
+"""Layers point down: config/ reads only the settings, errors and masking leaves (never aws,
 core, breaker, loop, cli or another runtime module), and core/ never reads config/."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "dynamic_dynamodb"
 CONFIG_MAY_IMPORT = ("dynamic_dynamodb.settings", "dynamic_dynamodb.errors",
-                     "dynamic_dynamodb.secrets", "dynamic_dynamodb.config")
+                     "dynamic_dynamodb.masking", "dynamic_dynamodb.config")
 
 
 def project_imports(path: Path) -> set[str]:
@@ -39,7 +39,7 @@ def test_config_imports_only_leaves_and_itself(path: Path) -> None:
     assert {name for name in project_imports(path) if not allowed_for_config(name)} == set()
 
 
-@pytest.mark.parametrize("leaf", ["secrets.py", "settings.py", "errors.py"])
+@pytest.mark.parametrize("leaf", ["masking.py", "settings.py", "errors.py"])
 def test_the_leaves_import_nothing_of_the_project(leaf: str) -> None:
     assert project_imports(PACKAGE / leaf) == set()
 

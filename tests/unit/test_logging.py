@@ -19,7 +19,7 @@ from dynamic_dynamodb.logsetup import (
     secrets_of,
     setup_logging,
 )
-from dynamic_dynamodb.secrets import mask_url, mask_value
+from dynamic_dynamodb.masking import mask_url, mask_value
 from dynamic_dynamodb.settings import Config, GlobalConfig, LoggingConfig, TablePolicy
 
 
