@@ -104,7 +104,7 @@ def cli(ctx: click.Context, **params: Any) -> int:
         ctx.obj = params
         return EXIT_OK
     if params["daemon"] in ("stop",):
-        from dynamic_dynamodb import daemon
+        from dynamic_dynamodb.service import daemon
 
         return daemon.stop(params["pid_file_dir"], params["instance"])
     config = build_config(params, dry_run=params["dry_run"])
@@ -114,7 +114,7 @@ def cli(ctx: click.Context, **params: Any) -> int:
         click.echo(show_config(config))
         return EXIT_OK
     if params["daemon"]:
-        from dynamic_dynamodb import daemon
+        from dynamic_dynamodb.service import daemon
 
         return daemon.control(params["daemon"], config, params)
     return run_foreground(config, params["run_once"], params.get("metrics_port"),
@@ -128,7 +128,7 @@ def run_foreground(config: Config, run_once: bool, metrics_port: int | None = No
 
     SIGHUP calls ``load_config`` between cycles and swaps the result in when valid.
     """
-    from dynamic_dynamodb.service import serve
+    from dynamic_dynamodb.service.wiring import serve
 
     return serve(config, run_once=run_once, metrics_port=metrics_port,
                  load_config=load_config, stop=stop)

@@ -29,7 +29,7 @@ def build_scheduler(config: Config, stop: threading.Event | None = None,
     clients = AwsClients(config.global_)
     observers = list(observers)
     if metrics_port is not None:
-        from dynamic_dynamodb.prometheus import start_metrics_server
+        from dynamic_dynamodb.service.prometheus import start_metrics_server
 
         observers.append(start_metrics_server(metrics_port, clients.calls))
     settle_gc()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from dynamic_dynamodb import daemon
-from dynamic_dynamodb.pidlock import pid_path
+from dynamic_dynamodb.service import daemon
+from dynamic_dynamodb.service.pidlock import pid_path
 
 from .daemon_support import Cli, pid_alive, read, wait_for, write_config
 

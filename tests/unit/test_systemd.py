@@ -19,7 +19,8 @@ from dynamic_dynamodb.core.types import (
     ResourceId,
 )
 from dynamic_dynamodb.loop import CycleReport, Outcome
-from dynamic_dynamodb.service import (
+from dynamic_dynamodb.service.systemd import SystemdNotifier, socket_address, watchdog_seconds
+from dynamic_dynamodb.service.wiring import (
     Heartbeat,
     ServiceClock,
     Signals,
@@ -28,7 +29,6 @@ from dynamic_dynamodb.service import (
     restart_only_changes,
 )
 from dynamic_dynamodb.settings import GlobalConfig
-from dynamic_dynamodb.systemd import SystemdNotifier, socket_address, watchdog_seconds
 
 
 @pytest.mark.parametrize(

@@ -30,8 +30,8 @@ from typing import Any
 from dynamic_dynamodb.errors import EXIT_OK, EXIT_RUNTIME, AwsSetupError, ConfigError
 from dynamic_dynamodb.logsetup import secrets_of, setup_logging
 from dynamic_dynamodb.loop import CycleReport, Scheduler
+from dynamic_dynamodb.service.systemd import SystemdNotifier
 from dynamic_dynamodb.settings import Config, GlobalConfig
-from dynamic_dynamodb.systemd import SystemdNotifier
 
 log = logging.getLogger("dynamic_dynamodb.service")
 

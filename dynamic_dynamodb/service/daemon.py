@@ -43,7 +43,7 @@ from dynamic_dynamodb.errors import (
     Problem,
 )
 from dynamic_dynamodb.loop import CycleReport
-from dynamic_dynamodb.pidlock import PidLock, State, inspect, pid_path, remove_stale
+from dynamic_dynamodb.service.pidlock import PidLock, State, inspect, pid_path, remove_stale
 from dynamic_dynamodb.settings import Config
 
 log = logging.getLogger("dynamic_dynamodb.daemon")
@@ -159,14 +159,14 @@ def _load_again(params: dict[str, Any]) -> Any:
 def _check_metrics_extra(params: dict[str, Any]) -> None:
     if params.get("metrics_port") is None:
         return
-    from dynamic_dynamodb.prometheus import require_client
+    from dynamic_dynamodb.service.prometheus import require_client
 
     require_client()
 
 
 def foreground(config: Config, params: dict[str, Any]) -> int:
     """Run in this terminal, holding the instance's pid lock, with the daemon's signals."""
-    from dynamic_dynamodb.service import serve
+    from dynamic_dynamodb.service.wiring import serve
 
     path = pid_path(params["pid_file_dir"], params["instance"])
     if not _clear_for_start(path, params["instance"]):
@@ -248,7 +248,7 @@ def _become_daemon(config: Config, params: dict[str, Any], path: Path,
                    write_end: int) -> None:  # pragma: no cover - forked child
     import daemon as python_daemon
 
-    from dynamic_dynamodb.service import serve
+    from dynamic_dynamodb.service.wiring import serve
 
     reporter = _Reporter(write_end)
     code = EXIT_RUNTIME
