@@ -42,6 +42,10 @@ class Heartbeat:
     def idle(self) -> None:
         self._busy_since = None
 
+    @property
+    def in_cycle(self) -> bool:
+        return self._busy_since is not None
+
     def stuck_for(self) -> float:
         """Seconds the current cycle has run past the stall limit (0 when healthy)."""
         since = self._busy_since
