@@ -134,9 +134,7 @@ def cli(ctx: click.Context, **params: Any) -> int:
         return EXIT_OK
     if action == "restart":
         # The new configuration was built first: a broken one leaves the daemon alone.
-        code = stop_daemon(options)
-        if code != EXIT_OK:
-            return code
+        stop_daemon(options)  # raises when the running one cannot be stopped
         return start_daemon(config, load_config, options)
     if action == "start":
         return start_daemon(config, load_config, options)
@@ -193,8 +191,7 @@ def stop_daemon(options: DaemonOptions, timeout: float | None = None) -> int:
     try:
         stopped = daemon.stop(options) if timeout is None else daemon.stop(options, timeout)
     except StillRunning as exc:
-        click.echo(f"{name} (pid {exc.pid}) did not stop within {exc.timeout:g} s of "
-                   f"SIGTERM; sending SIGKILL", err=True)
+        _say_sigkill(name, exc.pid, exc.timeout)
         raise
     pid = stopped.pid if stopped.pid else "?"
     if stopped.outcome is StopOutcome.NOT_RUNNING:
@@ -205,10 +202,14 @@ def stop_daemon(options: DaemonOptions, timeout: float | None = None) -> int:
     elif stopped.outcome is StopOutcome.STOPPED:
         click.echo(f"{name} stopped (pid {pid})")
     else:
-        click.echo(f"{name} (pid {pid}) did not stop within {stopped.timeout:g} s of "
-                   f"SIGTERM; sending SIGKILL", err=True)
+        _say_sigkill(name, pid, stopped.timeout)
         click.echo(f"{name} killed (pid {pid})")
     return EXIT_OK
+
+
+def _say_sigkill(name: str, pid: int | str, timeout: float) -> None:
+    click.echo(f"{name} (pid {pid}) did not stop within {timeout:g} s of SIGTERM; sending "
+               f"SIGKILL", err=True)
 
 
 def _free_pid_file(options: DaemonOptions) -> PidFile:
