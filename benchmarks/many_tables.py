@@ -3,7 +3,8 @@
 For each size N: N tables, each with one GSI (both scaled), with a few minutes of
 consumed-capacity metrics; every tenth table runs hot so that some UpdateTable calls
 happen. Then one child process, which is the daemon and nothing else, builds the real
-Scheduler (``runner.build_scheduler``: real boto3 clients, real HTTP) and runs two
+Scheduler (``runner.build_scheduler``: real boto3 clients, real HTTP), tunes the
+garbage collector as the daemon does (``service.wiring.settle_gc``) and runs two
 cycles; it reports each cycle's wall time, CPU time (all its threads) and AWS calls by
 operation, and its peak resident memory (VmHWM).
 
@@ -65,7 +66,9 @@ def run_daemon(cycles: int, log_file: str, cpus: set[int] | None,
     started_cpu, started_wall = time.process_time(), time.perf_counter()
     import resource
 
-    from dynamic_dynamodb.runner import build_scheduler, setup_logging
+    from dynamic_dynamodb.logsetup import setup_logging
+    from dynamic_dynamodb.runner import build_scheduler
+    from dynamic_dynamodb.service.wiring import settle_gc
     from dynamic_dynamodb.settings import (
         Config,
         GlobalConfig,
@@ -80,6 +83,7 @@ def run_daemon(cycles: int, log_file: str, cpus: set[int] | None,
                     tables=(TablePolicy(key=PREFIX,
                                         gsis=(GsiPolicy(key=".*", table_key=PREFIX),)),))
     scheduler = build_scheduler(config)
+    settle_gc()  # as the daemon's process does once its Scheduler is built
     startup = {"cpu_s": time.process_time() - started_cpu,
                "wall_s": time.perf_counter() - started_wall}
     results = []

@@ -6,10 +6,11 @@ Exit codes: 0 ok; 1 runtime failure (AWS unreachable, a table failed in
 
 from __future__ import annotations
 
+import json
+import os
 import sys
-import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -29,7 +30,13 @@ from dynamic_dynamodb.errors import (
     ConfigError,
     DynamicDynamoDBError,
 )
+from dynamic_dynamodb.service.errors import StartFailed, StillRunning
 from dynamic_dynamodb.settings import Config
+
+if TYPE_CHECKING:  # imported where used: --help and --version stay quick
+    from dynamic_dynamodb.loop import CycleReport
+    from dynamic_dynamodb.service.daemon import PidFile
+    from dynamic_dynamodb.service.options import DaemonOptions, ServiceOptions
 
 
 @click.group(cls=GroupedHelpGroup, invoke_without_command=True,
@@ -59,39 +66,155 @@ def cli(ctx: click.Context, **params: Any) -> int:
     consumed and throttled capacity of each matching table (and GSI) from
     CloudWatch, decides, and calls UpdateTable.
     """
+    _refuse_conflicting_actions(ctx, params)
     if ctx.invoked_subcommand is not None:
         ctx.obj = params
         return EXIT_OK
-    if params["daemon"] in ("stop",):
-        from dynamic_dynamodb import daemon
+    from dynamic_dynamodb.service.options import DaemonOptions, ServiceOptions
 
-        return daemon.stop(params["pid_file_dir"], params["instance"])
-    config = build_config(params, dry_run=params["dry_run"])
+    action = params["daemon"]
+    daemon_options = DaemonOptions(params["instance"], params["pid_file_dir"], ServiceOptions(
+        run_once=params["run_once"], metrics_port=params["metrics_port"]))
+    if action == "stop":
+        return stop_daemon(daemon_options)
+    if action in ("start", "restart") and params["config_file"]:
+        # The daemon works in /: SIGHUP must read the file the caller named.
+        params = dict(params, config_file=os.path.abspath(params["config_file"]))
+
+    def load_config() -> Config:
+        """The configuration from these flags and file: now, and again on SIGHUP."""
+        return build_config(params, dry_run=params["dry_run"])
+
+    config = load_config()
     if params["show_config"]:
         from dynamic_dynamodb.config.show import show_config
         from dynamic_dynamodb.cost import estimate_for_config
 
         click.echo(show_config(config, {"cost_estimate": estimate_for_config(config)}))
         return EXIT_OK
-    if params["daemon"]:
-        from dynamic_dynamodb import daemon
+    if action == "restart":
+        # The new configuration was built first: a broken one leaves the daemon alone.
+        stop_daemon(daemon_options)  # raises when the running one cannot be stopped
+        return start_daemon(config, load_config, daemon_options)
+    if action == "start":
+        return start_daemon(config, load_config, daemon_options)
+    if action in ("foreground", "fg"):
+        return run_daemon_foreground(config, load_config, daemon_options)
+    return run_foreground(config, load_config, daemon_options.service)
 
-        return daemon.control(params["daemon"], config, params)
-    return run_foreground(config, params["run_once"], params.get("metrics_port"),
-                          load_config=lambda: build_config(params, dry_run=params["dry_run"]))
+
+def _refuse_conflicting_actions(ctx: click.Context, params: dict[str, Any]) -> None:
+    """Flags that each ask for something different are a usage error, not a guess."""
+    action = params["daemon"]
+    if ctx.invoked_subcommand is not None:
+        given = [flag for flag, value in (("--show-config", params["show_config"]),
+                                          (f"--daemon {action}", action),
+                                          ("--run-once", params["run_once"])) if value]
+        if given:
+            raise click.UsageError(f"{given[0]} cannot be combined with the "
+                                   f"{ctx.invoked_subcommand} command", ctx)
+        return
+    if params["show_config"] and (action or params["run_once"]):
+        other = f"--daemon {action}" if action else "--run-once"
+        raise click.UsageError(f"--show-config cannot be combined with {other}: it prints "
+                               f"the configuration and exits", ctx)
+    if params["run_once"] and action in ("start", "restart"):
+        raise click.UsageError("--run-once cannot be combined with --daemon start or restart "
+                               "(use --daemon foreground --run-once)", ctx)
+    if params["run_once"] and action == "stop":
+        raise click.UsageError("--run-once cannot be combined with --daemon stop", ctx)
 
 
-def run_foreground(config: Config, run_once: bool, metrics_port: int | None = None,
-                   stop: threading.Event | None = None,
-                   load_config: Callable[[], Config] | None = None) -> int:
+def _run_result(report: CycleReport, options: ServiceOptions) -> int:
+    """A run ends 0 when stopped; ``--run-once`` ends 1 unless every table was handled."""
+    return EXIT_RUNTIME if options.run_once and not report.ok else EXIT_OK
+
+
+def run_foreground(config: Config, load_config: Callable[[], Config],
+                   options: ServiceOptions) -> int:
     """Run the Scheduler in this process until SIGTERM/SIGINT (or one cycle).
 
-    SIGHUP calls ``load_config`` between cycles and swaps the result in when valid.
+    SIGHUP calls ``load_config`` before the next cycle and swaps the result in when valid.
     """
-    from dynamic_dynamodb.service import serve
+    from dynamic_dynamodb.service.wiring import serve
 
-    return serve(config, run_once=run_once, metrics_port=metrics_port,
-                 load_config=load_config, stop=stop)
+    return _run_result(serve(config, options, load_config=load_config), options)
+
+
+# -- --daemon: what happened, said here ---------------------------------------------
+def stop_daemon(options: DaemonOptions, timeout: float | None = None) -> int:
+    """``--daemon stop`` (and restart's first half): says what it did."""
+    from dynamic_dynamodb.service import daemon
+    from dynamic_dynamodb.service.daemon import StopOutcome
+
+    name = options.name
+    try:
+        stopped = daemon.stop(options) if timeout is None else daemon.stop(options, timeout)
+    except StillRunning as exc:
+        _say_sigkill(name, exc.pid, exc.timeout)
+        raise
+    pid = stopped.pid if stopped.pid else "?"
+    if stopped.outcome is StopOutcome.NOT_RUNNING:
+        click.echo(f"{name} is not running (no pid file {stopped.path})")
+    elif stopped.outcome is StopOutcome.STALE:
+        click.echo(f"{name} is not running; removed the stale pid file {stopped.path} "
+                   f"(pid {pid} is gone)")
+    elif stopped.outcome is StopOutcome.STOPPED:
+        click.echo(f"{name} stopped (pid {pid})")
+    else:
+        _say_sigkill(name, pid, stopped.timeout)
+        click.echo(f"{name} killed (pid {pid})")
+    return EXIT_OK
+
+
+def _say_sigkill(name: str, pid: int | str, timeout: float) -> None:
+    click.echo(f"{name} (pid {pid}) did not stop within {timeout:g} s of SIGTERM; sending "
+               f"SIGKILL", err=True)
+
+
+def _free_pid_file(options: DaemonOptions) -> PidFile:
+    from dynamic_dynamodb.service import daemon
+
+    pid_file = daemon.free_pid_file(options)
+    if pid_file.removed_stale:
+        click.echo(f"removed a stale pid file {pid_file.path} (pid "
+                   f"{pid_file.stale_pid if pid_file.stale_pid else '?'} is not running)",
+                   err=True)
+    return pid_file
+
+
+def start_daemon(config: Config, load_config: Callable[[], Config],
+                 options: DaemonOptions) -> int:
+    """``--daemon start``: returns once the daemon has run its first cycle."""
+    from dynamic_dynamodb.service import daemon
+
+    pid_file = _free_pid_file(options)
+    if not config.logging.file and not config.logging.config_file:
+        click.echo("warning: no --log-file or --log-config-file: the daemon's log is "
+                   "discarded", err=True)
+    started = daemon.start(pid_file, config, load_config, options.service)
+    if started.status is None:
+        click.echo(f"{options.name} started (pid {started.pid}) but has not finished its "
+                   f"first cycle within {started.waited:g} s; see its log", err=True)
+        return EXIT_OK
+    click.echo(f"{options.name} started: pid {started.pid}, pid file {started.path}; "
+               f"{started.status}")
+    if started.first_cycle_error:
+        click.echo(f"warning: the first cycle failed and will be retried: "
+                   f"{started.first_cycle_error}", err=True)
+    for table, why in started.failed_tables.items():
+        click.echo(f"warning: {table}: {why}", err=True)
+    return EXIT_OK
+
+
+def run_daemon_foreground(config: Config, load_config: Callable[[], Config],
+                          options: DaemonOptions) -> int:
+    """``--daemon foreground``: this process, the instance's pid lock, the daemon's signals."""
+    from dynamic_dynamodb.service import daemon
+
+    pid_file = _free_pid_file(options)
+    report = daemon.foreground(pid_file, config, load_config, options.service)
+    return _run_result(report, options.service)
 
 
 @cli.command()
@@ -103,10 +226,14 @@ def status(ctx: click.Context, as_json: bool, **params: Any) -> int:
     capacity, utilisation, what the next cycle would do and why, and the decreases
     left today. Runs one dry-run cycle: changes nothing, notifies nobody.
     """
-    from dynamic_dynamodb.status import run_status
+    from dynamic_dynamodb.status import as_dict, render_table, status_report
 
     merged = {**(ctx.obj or {}), **{k: v for k, v in params.items() if v is not None}}
-    return run_status(build_config(merged, dry_run=True), as_json)
+    # A cycle that fails as a whole (AWS unreachable, no credentials) raises: main()
+    # says so once and exits 1; a table that failed is shown in the output.
+    report = status_report(build_config(merged, dry_run=True))
+    click.echo(json.dumps(as_dict(report), indent=2) if as_json else render_table(report))
+    return EXIT_OK if report.ok else EXIT_RUNTIME
 
 
 @cli.command()
@@ -201,6 +328,9 @@ def main(argv: list[str] | None = None) -> None:
     except ConfigError as exc:
         click.echo(exc.report(), err=True)
         code = EXIT_USAGE
+    except StartFailed as exc:  # the daemon's own report; its configuration: exit 2
+        click.echo(f"error: {exc}", err=True)
+        code = EXIT_USAGE if exc.config_error else EXIT_RUNTIME
     except AwsError as exc:
         click.echo(f"error: {exc}", err=True)
         code = EXIT_RUNTIME

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Protocol
 
 from dynamic_dynamodb import cost
 from dynamic_dynamodb.backend import (
@@ -91,6 +92,37 @@ class CycleReport:
         return not self.failed_tables and self.error is None
 
 
+class CycleHooks(Protocol):
+    """What runs around each cycle of ``Scheduler.run``: the service's heartbeat,
+    reload, readiness and metrics. Hooks are called in the order given, before and
+    after; a hook that raises is logged and never stops the loop."""
+
+    def before_cycle(self, config: Config) -> Config:
+        """Called before each cycle with the running configuration; returns the one the
+        cycle runs with (a reload returns a new one, which ``Scheduler.reload`` swaps in)."""
+        ...
+
+    def after_cycle(self, report: CycleReport) -> None:
+        """Called after each cycle with its report, failed cycles included."""
+        ...
+
+
+class ReportObserver:
+    """A plain ``report -> None`` callable (metrics, a test's list) as a cycle hook."""
+
+    def __init__(self, observe: Callable[[CycleReport], None]) -> None:
+        self.observe = observe
+
+    def before_cycle(self, config: Config) -> Config:
+        return config
+
+    def after_cycle(self, report: CycleReport) -> None:
+        self.observe(report)
+
+    def __repr__(self) -> str:
+        return f"ReportObserver({self.observe!r})"
+
+
 @dataclass
 class _Work:
     """One matched table in a cycle."""
@@ -109,7 +141,8 @@ class Scheduler:
                  dry_run: bool | None = None,
                  call_counts: Callable[[], dict[str, int]] | None = None,
                  observers: Sequence[Callable[[CycleReport], None]] = (),
-                 stop: threading.Event | None = None) -> None:
+                 stop: threading.Event | None = None,
+                 hooks: Sequence[CycleHooks] = ()) -> None:
         self.config = config
         self.tables = tables
         self.metrics = metrics
@@ -120,7 +153,9 @@ class Scheduler:
         self.history: dict[ResourceId, ResourceHistory] = {}
         self.failures: dict[str, int] = {}
         self._call_counts = call_counts
-        self._observers = list(observers)
+        # ``observers`` are hooks that only look at reports; they run after ``hooks``.
+        self._hooks: list[CycleHooks] = [*hooks]
+        self._hooks += [ReportObserver(observe) for observe in observers]
         self._warned: set[str] = set()
         self._aas_managed: set[ResourceId] = set()
         self._aas_names: set[str] = set()
@@ -187,15 +222,7 @@ class Scheduler:
             report.calls = self._call_counts()
             log.debug("AWS calls this cycle: %s", ", ".join(
                 f"{op}={n}" for op, n in sorted(report.calls.items())) or "none")
-        self._tell_observers(report)
         return report
-
-    def _tell_observers(self, report: CycleReport) -> None:
-        for observer in self._observers:
-            try:
-                observer(report)
-            except Exception:  # metrics or notifications must never stop the loop
-                log.exception("cycle observer %r failed", observer)
 
     def _forget_gone(self, managed: set[str]) -> None:
         """Drop what is kept about tables no longer managed (deleted, or no longer
@@ -390,12 +417,17 @@ class Scheduler:
                                         f"{message}"), policy)
 
     # -- the loop --------------------------------------------------------------------
-    def run(self, run_once: bool = False) -> CycleReport | None:
-        """Cycle until stopped; with ``run_once`` do one cycle and return its report."""
-        last: CycleReport | None = None
+    def run(self, run_once: bool = False) -> CycleReport:
+        """Cycle until stopped; with ``run_once`` do one cycle and return its report.
+
+        Each cycle is framed by the hooks: ``before_cycle`` (which may swap in a new
+        configuration), the cycle, ``after_cycle`` with its report (a failed cycle's
+        too). Between cycles the clock's ``wait`` sleeps; a stop request ends it.
+        """
         worked = False
         while True:
             cycle_started = time.monotonic()
+            self._before_cycle()
             try:
                 last = self.run_cycle()
                 worked = True
@@ -410,19 +442,34 @@ class Scheduler:
             except Exception as exc:  # never let a bug end the daemon; --run-once exits 1
                 log.exception("unexpected error in the cycle")
                 last = self._cycle_failed(exc, f"unexpected error: {exc!r}", type(exc).__name__)
+            self._after_cycle(last)
             if run_once or self.stop_requested.is_set():
                 return last
             elapsed = time.monotonic() - cycle_started
             if self.clock.wait(self.config.global_.check_interval - elapsed):
                 return last
 
+    def _before_cycle(self) -> None:
+        for hook in self._hooks:
+            try:
+                config = hook.before_cycle(self.config)
+            except Exception:  # a hook must never stop the loop
+                log.exception("cycle hook %r failed before the cycle", hook)
+                continue
+            if config is not self.config:
+                self.reload(config)
+
+    def _after_cycle(self, report: CycleReport) -> None:
+        for hook in self._hooks:
+            try:
+                hook.after_cycle(report)
+            except Exception:  # metrics or readiness must never stop the loop
+                log.exception("cycle hook %r failed after the cycle", hook)
 
     def _cycle_failed(self, exc: BaseException, message: str, kind: str) -> CycleReport:
         if isinstance(exc, DynamicDynamoDBError):  # others were logged with a traceback
             log.error("cycle failed, retrying next cycle: %s", exc)
-        report = CycleReport(started=self.clock.now(), error=message, error_kind=kind)
-        self._tell_observers(report)
-        return report
+        return CycleReport(started=self.clock.now(), error=message, error_kind=kind)
 
 
 def _error_kind(exc: BaseException) -> str:

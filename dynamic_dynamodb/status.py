@@ -11,12 +11,9 @@ daemon may be further along.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-
-import click
 
 from dynamic_dynamodb.core.budget import (
     FREE_DECREASES_PER_DAY,
@@ -30,7 +27,6 @@ from dynamic_dynamodb.core.types import (
     ResourceState,
     ScaleEvent,
 )
-from dynamic_dynamodb.errors import EXIT_OK, EXIT_RUNTIME
 from dynamic_dynamodb.loop import CycleReport, Outcome
 from dynamic_dynamodb.settings import Config, LoggingConfig
 
@@ -158,18 +154,15 @@ def render_table(report: CycleReport) -> str:
     return "\n".join(lines)
 
 
-def run_status(config: Config, as_json: bool = False) -> int:
-    """One dry-run cycle of the real Scheduler; prints it; 0 when every table was read."""
+def status_report(config: Config) -> CycleReport:
+    """One dry-run cycle of the real Scheduler, live from AWS; notifies nobody.
+
+    A cycle that fails as a whole (AWS unreachable, no credentials) raises its
+    AwsError: there is nothing to show but that.
+    """
     from dynamic_dynamodb.logsetup import secrets_of, setup_logging
     from dynamic_dynamodb.runner import build_scheduler
 
     # Warnings and errors to stderr only: never into the daemon's log file.
     setup_logging(LoggingConfig(level="warning"), secrets_of(config))
-    scheduler = build_scheduler(config, notifier=SilentNotifier(), dry_run=True)
-    report = scheduler.run(run_once=True)
-    assert report is not None
-    if as_json:
-        click.echo(json.dumps(as_dict(report), indent=2))
-    else:
-        click.echo(render_table(report))
-    return EXIT_OK if report.ok else EXIT_RUNTIME
+    return build_scheduler(config, notifier=SilentNotifier(), dry_run=True).run_cycle()

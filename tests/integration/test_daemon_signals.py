@@ -12,7 +12,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from dynamic_dynamodb.pidlock import pid_path
+from dynamic_dynamodb.service.pidlock import pid_path
 
 from .daemon_support import (
     Cli,

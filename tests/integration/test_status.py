@@ -114,3 +114,14 @@ def test_status_with_a_bad_configuration_exits_2(cli: Cli, args: list[str],
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_status_against_a_dead_endpoint_says_so_once_and_exits_1(cli: Cli) -> None:
+    result = cli.run("status", "-c", "dd.conf",
+                     env={"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "1"})
+
+    assert result.returncode == 1
+    assert result.stdout == ""  # no empty table claiming "(no managed table found)"
+    assert result.stderr.count("cannot reach AWS endpoint") == 1, result.stderr
+    assert result.stderr.startswith("error: ListTables: cannot reach AWS endpoint")
+    assert "Traceback" not in result.stderr

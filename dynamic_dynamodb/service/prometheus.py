@@ -98,16 +98,16 @@ class CycleMetrics:
             self._observe(report)
 
     def _observe(self, report: CycleReport) -> None:
-        error = getattr(report, "error", None)
+        error = report.error
         result = "failed" if error else ("partial" if report.failed_tables else "ok")
         self.cycles.labels(result).inc()
         self.duration.observe(report.duration)
         self.last_cycle.set_to_current_time()
-        kinds = getattr(report, "failure_kinds", {})
+        kinds = report.failure_kinds
         for table in report.failed_tables:
             self.errors.labels(kinds.get(table, "error")).inc()
         if error:
-            self.errors.labels(getattr(report, "error_kind", None) or "error").inc()
+            self.errors.labels(report.error_kind or "error").inc()
         for operation, count in report.calls.items():
             self.calls.labels(operation).inc(count)
 
@@ -168,12 +168,10 @@ class MetricsServer:
         self.server.server_close()
 
 
-def start_metrics_server(port: int, call_counter: object = None,
-                         host: str = "0.0.0.0") -> Callable[[CycleReport], None]:
-    """Serve metrics on ``port``; return the observer the Scheduler calls each cycle.
+def start_metrics_server(port: int, host: str = "0.0.0.0") -> Callable[[CycleReport], None]:
+    """Serve metrics on ``port``; return the observer the Scheduler calls after each cycle.
 
-    AWS call counts come from each report's ``calls`` (the Scheduler takes them from
-    ``call_counter`` once per cycle), so the counter itself is not read here.
+    AWS call counts come from each report's ``calls``, so scraping never calls AWS.
     """
     metrics = CycleMetrics()
     server = MetricsServer(metrics, port, host)
