@@ -16,15 +16,15 @@ import pytest
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
-from dynamic_dynamodb.runner import build_scheduler
-from dynamic_dynamodb.settings import Config, GsiPolicy, TablePolicy
-from dynamic_dynamodb.testing import LauncherControl, create_table, seed_metrics
-from dynamic_dynamodb.testing.fast_cloudwatch import (
+from dynamic_dynamodb.localaws import LauncherControl, create_table, seed_metrics
+from dynamic_dynamodb.localaws.fast_cloudwatch import (
     FastCloudWatch,
     FastCloudWatchProcess,
     control_stats,
 )
-from dynamic_dynamodb.testing.seed import dimensions
+from dynamic_dynamodb.localaws.seed import dimensions
+from dynamic_dynamodb.runner import build_scheduler
+from dynamic_dynamodb.settings import Config, GsiPolicy, TablePolicy
 
 NO_RETRIES = BotoConfig(retries={"total_max_attempts": 1})
 NOW = datetime.now(timezone.utc).replace(second=0, microsecond=0)

@@ -18,7 +18,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from dynamic_dynamodb.testing import (
+from dynamic_dynamodb.localaws import (
     LauncherControl,
     LauncherError,
     LauncherProcess,
@@ -27,7 +27,7 @@ from dynamic_dynamodb.testing import (
     metric_timestamps,
     seed_metrics,
 )
-from dynamic_dynamodb.testing.seed import dimensions
+from dynamic_dynamodb.localaws.seed import dimensions
 
 NO_RETRIES = Config(retries={"total_max_attempts": 1})
 NOON = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc).timestamp()

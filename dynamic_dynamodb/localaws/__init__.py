@@ -4,15 +4,15 @@ Used by the integration tests, the ``demo`` command and the benchmarks. Importin
 package never imports moto or werkzeug; they load when a server is built.
 """
 
-from dynamic_dynamodb.testing.control import LauncherControl, LauncherError
-from dynamic_dynamodb.testing.launcher import (
+from dynamic_dynamodb.localaws.control import LauncherControl, LauncherError
+from dynamic_dynamodb.localaws.launcher import (
     LauncherProcess,
     LocalAws,
     aws_env_vars,
     build_app,
     isolated_environ,
 )
-from dynamic_dynamodb.testing.seed import create_table, metric_timestamps, seed_metrics
+from dynamic_dynamodb.localaws.seed import create_table, metric_timestamps, seed_metrics
 
 __all__ = [
     "LauncherControl",

@@ -20,7 +20,7 @@ per call; ``ScanBy``; ``ReturnData``; ``NextToken`` when a response would exceed
 ``MaxDatapoints`` (pages end between queries). Metric math (``Expression``) is not
 supported. No signature check: any credentials do.
 
-Run it with ``python -m dynamic_dynamodb.testing.fast_cloudwatch --port 0`` (prints its URL,
+Run it with ``python -m dynamic_dynamodb.localaws.fast_cloudwatch --port 0`` (prints its URL,
 serves until SIGTERM), in a thread with :class:`FastCloudWatch`, or as a child process with
 :class:`FastCloudWatchProcess`. ``GET /_fast_cloudwatch/stats`` reports calls and queries
 served; ``POST /_fast_cloudwatch/reset`` forgets every datapoint and count.
@@ -47,7 +47,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from dynamic_dynamodb.testing.serving import serve_until_signalled, stop_process
+from dynamic_dynamodb.localaws.serving import serve_until_signalled, stop_process
 
 TARGET_PREFIX = "GraniteServiceVersion20100801"
 JSON_CONTENT_TYPE = "application/x-amz-json-1.0"
@@ -458,12 +458,12 @@ class FastCloudWatch:
 
 
 class FastCloudWatchProcess:
-    """``python -m dynamic_dynamodb.testing.fast_cloudwatch`` as a child process, so that
+    """``python -m dynamic_dynamodb.localaws.fast_cloudwatch`` as a child process, so that
     its CPU time and memory are not the parent's."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0,
                  startup_timeout: float = 30.0, python: str = sys.executable) -> None:
-        self.command = [python, "-m", "dynamic_dynamodb.testing.fast_cloudwatch",
+        self.command = [python, "-m", "dynamic_dynamodb.localaws.fast_cloudwatch",
                         "--host", host, "--port", str(port)]
         self.startup_timeout = startup_timeout
         self._proc: subprocess.Popen[str] | None = None
@@ -517,7 +517,7 @@ class FastCloudWatchProcess:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m dynamic_dynamodb.testing.fast_cloudwatch",
+        prog="python -m dynamic_dynamodb.localaws.fast_cloudwatch",
         description="In-memory CloudWatch (GetMetricData, PutMetricData) for benchmarks.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")

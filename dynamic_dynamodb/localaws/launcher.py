@@ -10,9 +10,9 @@ moto applies UpdateTable at once, never reports UPDATING and does not limit decr
 * an UPDATING window (``update_delay``) during which UpdateTable gets ``ResourceInUseException``;
 * ``NumberOfDecreasesToday``/``LastDecreaseDateTime``/``LastIncreaseDateTime`` in DescribeTable;
 * a fake, settable clock, fault injection and a reset, through a JSON control API under
-  ``/_launcher/`` (client: :class:`dynamic_dynamodb.testing.control.LauncherControl`).
+  ``/_launcher/`` (client: :class:`dynamic_dynamodb.localaws.control.LauncherControl`).
 
-Run it with ``python -m dynamic_dynamodb.testing.launcher --port 0``: it prints its URL on
+Run it with ``python -m dynamic_dynamodb.localaws.launcher --port 0``: it prints its URL on
 one line of stdout and serves until SIGTERM. In-process: :class:`LocalAws`; as a child
 process: :class:`LauncherProcess`.
 
@@ -46,8 +46,8 @@ from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
-from dynamic_dynamodb.testing.control import CONTROL_PREFIX, LauncherControl
-from dynamic_dynamodb.testing.serving import serve_until_signalled, stop_process
+from dynamic_dynamodb.localaws.control import CONTROL_PREFIX, LauncherControl
+from dynamic_dynamodb.localaws.serving import serve_until_signalled, stop_process
 
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
@@ -1029,7 +1029,7 @@ def _package_root() -> str:
 
 
 class LauncherProcess:
-    """``python -m dynamic_dynamodb.testing.launcher`` as a child process."""
+    """``python -m dynamic_dynamodb.localaws.launcher`` as a child process."""
 
     def __init__(
         self,
@@ -1043,7 +1043,7 @@ class LauncherProcess:
         python: str = sys.executable,
     ) -> None:
         self.command = [
-            python, "-m", "dynamic_dynamodb.testing.launcher",
+            python, "-m", "dynamic_dynamodb.localaws.launcher",
             "--host", host, "--port", str(port),
             "--update-delay", str(update_delay), "--max-capacity", str(max_capacity),
         ]  # fmt: skip
@@ -1184,7 +1184,7 @@ def isolated_environ(
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m dynamic_dynamodb.testing.launcher",
+        prog="python -m dynamic_dynamodb.localaws.launcher",
         description="Local AWS API (moto) with DynamoDB's UpdateTable rules, for tests.",
     )
     parser.add_argument("--host", default="127.0.0.1")
