@@ -123,7 +123,7 @@ def serve_launcher_keepalive(host: str = "127.0.0.1", describe_cache: bool = Tru
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
     from urllib.parse import unquote
 
-    from dynamic_dynamodb.localaws.launcher import build_app
+    from dynamic_dynamodb.localaws.app import build_app
 
     app = build_app()
     describe_target = "DynamoDB_20120810.DescribeTable"
@@ -296,8 +296,8 @@ def measure(size: int, cycles: int, launcher_url: str, cloudwatch_url: str,
     from botocore.config import Config as BotoConfig
 
     from dynamic_dynamodb.localaws.control import LauncherControl
+    from dynamic_dynamodb.localaws.environment import isolated_environ
     from dynamic_dynamodb.localaws.fast_cloudwatch import control_reset, control_stats
-    from dynamic_dynamodb.localaws.launcher import isolated_environ
 
     LauncherControl(launcher_url).reset()
     control_reset(cloudwatch_url)
@@ -401,8 +401,8 @@ def main(argv: list[str] | None = None) -> int:
     if not sizes or min(sizes) < 1 or args.cycles < 1:
         parser.error("sizes and --cycles must be at least 1")
 
+    from dynamic_dynamodb.localaws.environment import isolated_environ
     from dynamic_dynamodb.localaws.fast_cloudwatch import FastCloudWatchProcess
-    from dynamic_dynamodb.localaws.launcher import isolated_environ
 
     results = []
     with tempfile.TemporaryDirectory(prefix="many-tables-") as scratch:

@@ -59,7 +59,7 @@ def _start_server(clock: DemoClock) -> tuple[object, str]:
         import moto  # noqa: F401  (the launcher imports it lazily)
     except ImportError:
         raise SystemExit("the demo needs moto: pip install 'dynamic-dynamodb[demo]'") from None
-    from dynamic_dynamodb.localaws.launcher import LocalAws
+    from dynamic_dynamodb.localaws.inprocess import LocalAws
 
     server = LocalAws(clock=lambda: clock.now().timestamp())
     server.start()
