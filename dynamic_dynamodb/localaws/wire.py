@@ -5,6 +5,11 @@ rewrite moto's answers before sending them. Errors are rendered so that botocore
 the intended code whatever protocol the client used: JSON (``awsJson1_0``, with
 DynamoDB's ``x-amz-crc32``), the query protocol (XML), and the query-compatible header
 ``x-amzn-query-error`` of services that moved from query to JSON.
+
+Smithy RPCv2-CBOR is not spoken, on purpose: CloudWatch is the only service here that
+offers it, and botocore never picks it for CloudWatch (botocore ranks ``json`` above
+``smithy-rpc-v2-cbor``, and CloudWatch lists both; older releases used ``query``), and
+moto 5.2.1 cannot parse a CBOR request anyway. A CBOR request goes to moto unrecognised.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ TARGET_PREFIX_SERVICES = {
     DYNAMODB_TARGET_PREFIX: "dynamodb",
     "GraniteServiceVersion20100801": "cloudwatch",
 }
-# Services that moved from the query protocol to JSON/CBOR keep their query error codes
+# Services that moved from the query protocol to JSON keep their query error codes
 # in the x-amzn-query-error header; botocore reads the code from there.
 QUERY_COMPATIBLE_SERVICES = frozenset({"cloudwatch", "sns", "sqs"})
 
@@ -127,7 +132,7 @@ class AwsCall:
 
     service: str  # e.g. "dynamodb", "cloudwatch"
     operation: str  # e.g. "DescribeTable"
-    protocol: str  # "json", "cbor", "query" or "rest"
+    protocol: str  # "json", "query" or "rest"
     region: str
     params: Mapping[str, Any] = field(default_factory=dict)  # JSON body, when there is one
     query_mode: bool = False  # client sent x-amzn-query-mode (query-compatible service)
@@ -176,7 +181,6 @@ def identify_call(environ: WsgiEnviron, body: bytes) -> AwsCall | None:
     """Name the service and operation of an AWS request (None: not an AWS API call)."""
     region, service = _credential_scope(environ)
     target = environ.get("HTTP_X_AMZ_TARGET", "")
-    path = environ.get("PATH_INFO", "")
     content_type = environ.get("CONTENT_TYPE", "")
     query_mode = "HTTP_X_AMZN_QUERY_MODE" in environ
     operation, protocol, params = "", "rest", {}
@@ -184,8 +188,6 @@ def identify_call(environ: WsgiEnviron, body: bytes) -> AwsCall | None:
         prefix, operation = target.rsplit(".", 1)
         service = service or TARGET_PREFIX_SERVICES.get(prefix)
         protocol, params = "json", json_object(body)
-    elif environ.get("HTTP_SMITHY_PROTOCOL") == "rpc-v2-cbor" and "/operation/" in path:
-        operation, protocol = path.rsplit("/operation/", 1)[1].strip("/"), "cbor"
     elif content_type.startswith("application/x-www-form-urlencoded"):
         form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
         operation, protocol = form.get("Action", [""])[0], "query"
@@ -217,25 +219,6 @@ def _error_type(service: str, code: str) -> str:
     return _DYNAMODB_TYPE_PREFIX.get(code, "com.amazonaws.dynamodb.v20120810#") + code
 
 
-def _cbor_head(major: int, length: int) -> bytes:
-    if length < 24:
-        return bytes([major << 5 | length])
-    for extra, size in ((24, 1), (25, 2), (26, 4)):
-        if length < 1 << (8 * size):
-            return bytes([major << 5 | extra]) + length.to_bytes(size, "big")
-    raise ValueError("CBOR item too long")
-
-
-def cbor_text_map(values: Mapping[str, str]) -> bytes:
-    """Encode a flat str→str map as CBOR: all an RPCv2-CBOR error body needs."""
-    out = bytearray(_cbor_head(5, len(values)))
-    for key, value in values.items():
-        for text in (key, value):
-            raw = text.encode()
-            out += _cbor_head(3, len(raw)) + raw
-    return bytes(out)
-
-
 def error_reply(call: AwsCall, status: int, code: str, message: str) -> Reply:
     """An AWS error that botocore parses as ``code`` for the protocol the client used."""
     fault = "Sender" if status < 500 else "Receiver"
@@ -249,10 +232,6 @@ def error_reply(call: AwsCall, status: int, code: str, message: str) -> Reply:
             f"</Error><RequestId>{headers[0][1]}</RequestId></ErrorResponse>"
         ).encode()
         return Reply(status, [*headers, ("Content-Type", "text/xml")], body)
-    if call.protocol == "cbor":
-        body = cbor_text_map({"__type": code, "message": message})
-        headers += [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor")]
-        return Reply(status, headers, body)
     headers.append(("x-amzn-ErrorType", f"{code}:"))  # what rest-json parsers read
     payload = {"__type": _error_type(call.service, code), "message": message}
     body = json.dumps(payload).encode()
