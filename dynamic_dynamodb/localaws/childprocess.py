@@ -16,11 +16,11 @@ from dynamic_dynamodb.localaws.control import LauncherControl
 from dynamic_dynamodb.localaws.serving import child_env, stop_process
 from dynamic_dynamodb.localaws.update_rules import DEFAULT_MAX_CAPACITY
 
-MODULE = "dynamic_dynamodb.localaws.command"
+MODULE = "dynamic_dynamodb.localaws"
 
 
 class LauncherProcess:
-    """``python -m dynamic_dynamodb.localaws.command`` as a child process."""
+    """``python -m dynamic_dynamodb.localaws`` as a child process."""
 
     def __init__(
         self,

@@ -1,6 +1,6 @@
 """Fixtures for tests that talk real HTTP to the local AWS-API launcher (moto + DynamoDB rules).
 
-``launcher_process`` (session) runs ``python -m dynamic_dynamodb.localaws.command --port 0``
+``launcher_process`` (session) runs ``python -m dynamic_dynamodb.localaws --port 0``
 once; ``launcher`` resets its state (moto's data, faults, clock, counters) before each test.
 """
 

@@ -7,6 +7,9 @@ AWS_ENDPOINT_URL), the way the daemon's own integration tests will.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -27,7 +30,10 @@ from dynamic_dynamodb.localaws import (
     metric_timestamps,
     seed_metrics,
 )
+from dynamic_dynamodb.localaws.environment import isolated_environ
+from dynamic_dynamodb.localaws.fast_cloudwatch import control_stats
 from dynamic_dynamodb.localaws.seed import dimensions
+from dynamic_dynamodb.localaws.serving import child_env
 
 NO_RETRIES = Config(retries={"total_max_attempts": 1})
 NOON = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc).timestamp()
@@ -607,3 +613,44 @@ def test_launcher_process_prints_its_url_and_exits_cleanly_on_sigterm() -> None:
 
     assert url.startswith("http://127.0.0.1:")
     assert child is not None and child.returncode == 0
+
+
+def _lists_tables(url: str) -> Any:
+    client = boto3.client("dynamodb", endpoint_url=url, config=NO_RETRIES)
+    return client.list_tables()["TableNames"] == []
+
+
+def _reports_stats(url: str) -> Any:
+    return control_stats(url)["calls"] == {}
+
+
+@pytest.mark.parametrize(
+    ("module", "serves"),
+    [
+        ("dynamic_dynamodb.localaws", _lists_tables),
+        ("dynamic_dynamodb.localaws.fast_cloudwatch", _reports_stats),
+    ],
+    ids=["localaws", "fast_cloudwatch"],
+)
+def test_python_m_serves_without_a_runtime_warning(
+    module: str, serves: Any, aws_scratch_dir: Path
+) -> None:
+    # runpy warns when a package's __init__ has already imported the module it runs.
+    env = child_env(isolated_environ(os.environ, None, aws_scratch_dir))
+    command = [sys.executable, "-W", "default", "-m", module, "--port", "0"]
+    proc = subprocess.Popen(
+        command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        served = serves(url)
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=20)
+
+    assert url.startswith("http://127.0.0.1:")
+    assert served
+    assert "Warning" not in stderr, stderr
+    assert proc.returncode == 0
