@@ -2,8 +2,10 @@
 
 Every request passes through :class:`LauncherApp`. Control calls (``/_launcher/...``, see
 :mod:`dynamic_dynamodb.localaws.control_api`) are answered here; an AWS call may meet an
-injected fault; DynamoDB's DescribeTable and UpdateTable get the rules moto lacks
-(:mod:`dynamic_dynamodb.localaws.update_rules`); everything else goes to moto unchanged.
+injected fault (:mod:`dynamic_dynamodb.localaws.faults`); DynamoDB's DescribeTable and
+UpdateTable get the rules moto lacks (:mod:`dynamic_dynamodb.localaws.update_rules`);
+everything else goes to moto unchanged, unless an answer mutation is armed for it
+(:mod:`dynamic_dynamodb.localaws.mutations`): then moto's answer is captured and edited.
 
 moto and werkzeug are imported inside functions only, so importing this module is cheap.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -19,6 +22,7 @@ from typing import Any
 from dynamic_dynamodb.localaws.clock import ClockLike, LauncherClock, as_launcher_clock
 from dynamic_dynamodb.localaws.control import CONTROL_PREFIX
 from dynamic_dynamodb.localaws.faults import FaultBook
+from dynamic_dynamodb.localaws.mutations import forget_made_up_token, mutate
 from dynamic_dynamodb.localaws.update_rules import (
     DEFAULT_MAX_CAPACITY,
     UpdateRules,
@@ -73,20 +77,36 @@ class LauncherApp:
             return self._control.handle(environ, route, body).send(start_response)
         body = inflate_body(environ, body)
         call = identify_call(environ, body)
-        reply = self._intercept(environ, call, body) if call else None
+        reply = self._handle(environ, call, body) if call else None
         if reply is None:
             return self._inner(environ, start_response)
         return reply.send(start_response)
 
-    def _intercept(self, environ: WsgiEnviron, call: AwsCall, body: bytes) -> Reply | None:
+    def _handle(self, environ: WsgiEnviron, call: AwsCall, body: bytes) -> Reply | None:
         """A reply of our own, or None to let moto answer unchanged."""
         with self.lock:
             self.calls[call.key] += 1
-            fault = self.faults.take(call)
+            plan = self.faults.take(call)
+        fault = plan.before
+        if fault is not None:
+            fault.applied += 1
+        if fault is not None and fault.kind == "hang":
+            time.sleep(fault.seconds or 0.0)  # the client gives up; nothing was applied
         if fault is not None and fault.kind != "delete_table":
             return fault.reply(call)
         if fault is not None and fault.table:
             self._delete_table(environ, call.region, fault.table)
+        body = forget_made_up_token(environ, call, body)
+        reply = self._serve(environ, call, body)
+        if not plan.mutations:
+            return reply
+        with self.lock:
+            reply, delay = mutate(call, reply or self._forward(environ, body), plan.mutations)
+        time.sleep(delay)
+        return reply
+
+    def _serve(self, environ: WsgiEnviron, call: AwsCall, body: bytes) -> Reply | None:
+        """DynamoDB's rules where moto lacks them; None where moto's answer is right."""
         if call.service != "dynamodb":
             return None
         if call.operation == "UpdateTable":

@@ -7,8 +7,9 @@ Routes (the client is :class:`dynamic_dynamodb.localaws.control.LauncherControl`
 * ``GET/POST time``: ``{"now": epoch, "frozen": bool}``, ``{"advance": s}``, ``{"real": true}``;
 * ``POST update-delay``: ``{"seconds": s}`` a table stays UPDATING after an UpdateTable;
 * ``GET/POST resource``: one table's (or GSI's) decrease bookkeeping;
-* ``GET/POST/DELETE faults``: list, inject (see :mod:`dynamic_dynamodb.localaws.faults`),
-  clear.
+* ``GET/POST/DELETE faults``: list the armed ones, inject one (the fields and kinds are in
+  :mod:`dynamic_dynamodb.localaws.faults`), clear all; ``GET faults/spent``: the last
+  faults used up, each with ``applied`` (answers it changed).
 
 Bad arguments get HTTP 400 with ``{"error": ...}``; an unknown route gets 404.
 """
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from dynamic_dynamodb.localaws.faults import ControlError
@@ -45,8 +45,9 @@ class ControlApi:
             ("POST", "update-delay"): self._set_update_delay,
             ("GET", "resource"): self._get_resource,
             ("POST", "resource"): self._set_resource,
-            ("GET", "faults"): lambda _: [asdict(f) for f in app.faults.armed()],
-            ("POST", "faults"): lambda data: asdict(app.faults.add(data)),
+            ("GET", "faults"): lambda _: [f.to_json() for f in app.faults.armed()],
+            ("GET", "faults/spent"): lambda _: [f.to_json() for f in app.faults.spent()],
+            ("POST", "faults"): lambda data: app.faults.add(data).to_json(),
             ("DELETE", "faults"): self._clear_faults,
         }
 
@@ -71,7 +72,8 @@ class ControlApi:
             **self._time_json(),
             "update_delay": app.rules.update_delay,
             "max_capacity": app.rules.max_capacity,
-            "faults": [asdict(f) for f in app.faults.armed()],
+            "faults": [f.to_json() for f in app.faults.armed()],
+            "spent_faults": [f.to_json() for f in app.faults.spent()],
             "calls": dict(app.calls),
             "resources": app.rules.state(now),
         }
