@@ -7,11 +7,12 @@ server is built.
 
 Modules, one job each: ``clock`` (settable time), ``update_rules`` (DynamoDB's decrease
 budget, UPDATING, quota), ``wire`` (requests and replies per protocol), ``faults`` (fault
-injection: errors, hangs and answer mutations, with the control API's fault fields),
-``mutations`` and ``jsonpath`` (bending a real answer), ``app`` (the WSGI app), ``control_api``/``control`` (the control API, server
-and client), ``inprocess``/``childprocess`` (running it), ``environment`` (AWS_* variables),
-``command`` (the command line), ``seed`` (tables and metrics), ``fast_cloudwatch`` (a fast
-CloudWatch for benchmarks).
+injection: errors, hangs and answer mutations; the fault fields of the control API),
+``mutations`` and ``jsonpath`` (bending a real answer), ``app`` (the WSGI app),
+``control_api``/``control`` (the control API, server and client), ``inprocess`` and
+``childprocess`` (running it), ``environment`` (AWS_* variables), ``command`` (the command
+line), ``seed`` (tables and metrics), ``fast_cloudwatch`` (a fast CloudWatch for
+benchmarks).
 """
 
 from dynamic_dynamodb.localaws.app import LauncherApp, build_app

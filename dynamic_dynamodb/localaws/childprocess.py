@@ -9,17 +9,16 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping
-from types import TracebackType
 from typing import IO
 
-from dynamic_dynamodb.localaws.control import LauncherControl
+from dynamic_dynamodb.localaws.control import LauncherControl, LauncherHandle
 from dynamic_dynamodb.localaws.serving import child_env, stop_process
 from dynamic_dynamodb.localaws.update_rules import DEFAULT_MAX_CAPACITY
 
 MODULE = "dynamic_dynamodb.localaws"
 
 
-class LauncherProcess:
+class LauncherProcess(LauncherHandle):
     """``python -m dynamic_dynamodb.localaws`` as a child process."""
 
     def __init__(
@@ -98,10 +97,6 @@ class LauncherProcess:
         return self._url
 
     @property
-    def control(self) -> LauncherControl:
-        return LauncherControl(self.url)
-
-    @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc else None
 
@@ -111,14 +106,3 @@ class LauncherProcess:
         if self._stderr is not None:
             self._stderr.close()
         self._proc = self._stderr = None
-
-    def __enter__(self) -> LauncherProcess:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -10,9 +10,10 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 CONTROL_PREFIX = "/_launcher"
 
@@ -212,3 +213,31 @@ class LauncherControl:
 
     def clear_faults(self) -> None:
         self._call("DELETE", "faults")
+
+
+H = TypeVar("H", bound="LauncherHandle")
+
+
+class LauncherHandle(ABC):
+    """A launcher this process runs (in a thread or a child): its URL, a control client,
+    and ``with`` support (start on entry, stop on exit)."""
+
+    @property
+    @abstractmethod
+    def url(self) -> str: ...
+
+    @abstractmethod
+    def start(self: H) -> H: ...
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+    @property
+    def control(self) -> LauncherControl:
+        return LauncherControl(self.url)
+
+    def __enter__(self: H) -> H:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

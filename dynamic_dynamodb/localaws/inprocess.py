@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import threading
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from dynamic_dynamodb.localaws.app import LauncherApp, build_app
 from dynamic_dynamodb.localaws.clock import ClockLike
-from dynamic_dynamodb.localaws.control import LauncherControl
+from dynamic_dynamodb.localaws.control import LauncherHandle
 from dynamic_dynamodb.localaws.serving import server_url
 from dynamic_dynamodb.localaws.update_rules import DEFAULT_MAX_CAPACITY
 
@@ -45,7 +44,7 @@ def make_launcher_server(
     return server, app
 
 
-class LocalAws:
+class LocalAws(LauncherHandle):
     """The launcher in a background thread of this process (moto state is per process)."""
 
     def __init__(
@@ -83,10 +82,6 @@ class LocalAws:
             raise RuntimeError("LocalAws is not started")
         return server_url(self.host, self._server.server_port)
 
-    @property
-    def control(self) -> LauncherControl:
-        return LauncherControl(self.url)
-
     def stop(self) -> None:
         if self._server is not None:
             self._server.shutdown()
@@ -94,14 +89,3 @@ class LocalAws:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._server = self._thread = None
-
-    def __enter__(self) -> LocalAws:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

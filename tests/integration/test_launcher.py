@@ -32,7 +32,7 @@ from dynamic_dynamodb.localaws import (
 )
 from dynamic_dynamodb.localaws.environment import isolated_environ
 from dynamic_dynamodb.localaws.fast_cloudwatch import control_stats
-from dynamic_dynamodb.localaws.seed import dimensions
+from dynamic_dynamodb.localaws.seed import metric_query
 from dynamic_dynamodb.localaws.serving import child_env
 
 NO_RETRIES = Config(retries={"total_max_attempts": 1})
@@ -320,18 +320,7 @@ def _update(dynamodb: Any, cloudwatch: Any) -> Any:
 
 def _metric_data(dynamodb: Any, cloudwatch: Any) -> Any:
     end = datetime.now(timezone.utc)
-    query = {
-        "Id": "reads",
-        "MetricStat": {
-            "Metric": {
-                "Namespace": "AWS/DynamoDB",
-                "MetricName": "ConsumedReadCapacityUnits",
-                "Dimensions": dimensions(TABLE),
-            },
-            "Period": 60,
-            "Stat": "Sum",
-        },
-    }
+    query = metric_query(TABLE, query_id="reads")
     return cloudwatch.get_metric_data(
         MetricDataQueries=[query], StartTime=end - timedelta(minutes=20), EndTime=end
     )
@@ -492,18 +481,7 @@ def test_cloudwatch_fault_parses_in_every_protocol_botocore_may_pick(
 def _sums(
     cloudwatch: Any, metric: str, index: str | None, now: datetime, span_minutes: int = 30
 ) -> list[float]:
-    query = {
-        "Id": "m",
-        "MetricStat": {
-            "Metric": {
-                "Namespace": "AWS/DynamoDB",
-                "MetricName": metric,
-                "Dimensions": dimensions(TABLE, index),
-            },
-            "Period": 60,
-            "Stat": "Sum",
-        },
-    }
+    query = metric_query(TABLE, metric, index)
     response = cloudwatch.get_metric_data(
         MetricDataQueries=[query], StartTime=now - timedelta(minutes=span_minutes), EndTime=now
     )

@@ -19,7 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, PaginationError, ReadTimeoutError
 
 from dynamic_dynamodb.localaws import LauncherControl, LauncherError, create_table, seed_metrics
-from dynamic_dynamodb.localaws.seed import dimensions
+from dynamic_dynamodb.localaws.seed import metric_query
 
 NO_RETRIES = Config(retries={"total_max_attempts": 1})
 THROUGHPUT = "ProvisionedThroughput"
@@ -74,18 +74,7 @@ def list_tables(aws: Aws, **kwargs: Any) -> Any:
 
 
 def metric_data(aws: Aws, **kwargs: Any) -> Any:
-    query = {
-        "Id": "reads",
-        "MetricStat": {
-            "Metric": {
-                "Namespace": "AWS/DynamoDB",
-                "MetricName": "ConsumedReadCapacityUnits",
-                "Dimensions": dimensions(TABLE),
-            },
-            "Period": 60,
-            "Stat": "Sum",
-        },
-    }
+    query = metric_query(TABLE, query_id="reads")
     start = aws.now - timedelta(minutes=30)
     return aws.cloudwatch.get_metric_data(
         MetricDataQueries=[query], StartTime=start, EndTime=aws.now, **kwargs
