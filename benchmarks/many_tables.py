@@ -11,7 +11,7 @@ operation, and its peak resident memory (VmHWM).
 The servers run in their own processes so that their work is not counted as the
 daemon's: DynamoDB is the project's launcher (moto plus DynamoDB's UpdateTable rules),
 reached through ``AWS_ENDPOINT_URL_DYNAMODB``; CloudWatch is
-``dynamic_dynamodb.testing.fast_cloudwatch`` (moto's CloudWatch scans every stored
+``dynamic_dynamodb.localaws.fast_cloudwatch`` (moto's CloudWatch scans every stored
 datapoint per query and would be what is measured), reached through
 ``AWS_ENDPOINT_URL_CLOUDWATCH``. Both per-service variables are what a user would set.
 
@@ -127,7 +127,7 @@ def serve_launcher_keepalive(host: str = "127.0.0.1", describe_cache: bool = Tru
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
     from urllib.parse import unquote
 
-    from dynamic_dynamodb.testing.launcher import build_app
+    from dynamic_dynamodb.localaws.app import build_app
 
     app = build_app()
     describe_target = "DynamoDB_20120810.DescribeTable"
@@ -270,7 +270,7 @@ def split_cpus() -> tuple[set[int] | None, set[int] | None]:
 
 
 def _create_tables(ddb: Any, count: int) -> None:
-    from dynamic_dynamodb.testing.seed import create_table
+    from dynamic_dynamodb.localaws.seed import create_table
 
     def create(i: int) -> None:
         create_table(ddb, f"{PREFIX}{i:04d}", CAPACITY, CAPACITY, [(GSI, CAPACITY, CAPACITY)])
@@ -280,7 +280,7 @@ def _create_tables(ddb: Any, count: int) -> None:
 
 
 def _seed(cw: Any, count: int) -> None:
-    from dynamic_dynamodb.testing.seed import seed_metrics
+    from dynamic_dynamodb.localaws.seed import seed_metrics
 
     def seed(i: int) -> None:
         table = f"{PREFIX}{i:04d}"
@@ -299,9 +299,9 @@ def measure(size: int, cycles: int, launcher_url: str, cloudwatch_url: str,
     import boto3
     from botocore.config import Config as BotoConfig
 
-    from dynamic_dynamodb.testing.control import LauncherControl
-    from dynamic_dynamodb.testing.fast_cloudwatch import control_reset, control_stats
-    from dynamic_dynamodb.testing.launcher import isolated_environ
+    from dynamic_dynamodb.localaws.control import LauncherControl
+    from dynamic_dynamodb.localaws.environment import isolated_environ
+    from dynamic_dynamodb.localaws.fast_cloudwatch import control_reset, control_stats
 
     LauncherControl(launcher_url).reset()
     control_reset(cloudwatch_url)
@@ -405,8 +405,8 @@ def main(argv: list[str] | None = None) -> int:
     if not sizes or min(sizes) < 1 or args.cycles < 1:
         parser.error("sizes and --cycles must be at least 1")
 
-    from dynamic_dynamodb.testing.fast_cloudwatch import FastCloudWatchProcess
-    from dynamic_dynamodb.testing.launcher import isolated_environ
+    from dynamic_dynamodb.localaws.environment import isolated_environ
+    from dynamic_dynamodb.localaws.fast_cloudwatch import FastCloudWatchProcess
 
     results = []
     with tempfile.TemporaryDirectory(prefix="many-tables-") as scratch:

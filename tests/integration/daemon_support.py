@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import boto3
 
-from dynamic_dynamodb.testing import create_table, seed_metrics
+from dynamic_dynamodb.localaws import create_table, seed_metrics
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dynamic_dynamodb.testing.control import LauncherControl
+from dynamic_dynamodb.localaws.control import LauncherControl
 
 from .daemon_support import Cli, make_tables, read, stopping, wait_for, write_config
 

@@ -29,9 +29,9 @@ from dynamic_dynamodb.core.types import (
     TableState,
     Usage,
 )
+from dynamic_dynamodb.localaws.control import LauncherControl
 from dynamic_dynamodb.loop import CycleReport, Scheduler
 from dynamic_dynamodb.settings import Config, TablePolicy
-from dynamic_dynamodb.testing.control import LauncherControl
 
 from .daemon_support import Cli, read, stopping, wait_for, write_config
 

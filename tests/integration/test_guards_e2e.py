@@ -13,6 +13,7 @@ import pytest
 
 from dynamic_dynamodb.breaker import HttpBreaker
 from dynamic_dynamodb.core.types import ResourceId
+from dynamic_dynamodb.localaws.seed import create_table, seed_metrics
 from dynamic_dynamodb.runner import build_scheduler
 from dynamic_dynamodb.settings import (
     Config,
@@ -22,7 +23,6 @@ from dynamic_dynamodb.settings import (
     MaintenanceWindow,
     TablePolicy,
 )
-from dynamic_dynamodb.testing.seed import create_table, seed_metrics
 
 from .breaker_server import BreakerService
 from .clitools import capacity

@@ -8,8 +8,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from dynamic_dynamodb.testing import create_table, seed_metrics
-from dynamic_dynamodb.testing.control import LauncherControl
+from dynamic_dynamodb.localaws import create_table, seed_metrics
+from dynamic_dynamodb.localaws.control import LauncherControl
 
 from .daemon_support import Cli
 

@@ -1,12 +1,29 @@
-"""Run a local HTTP server in the foreground until SIGTERM or SIGINT."""
+"""Shared by the local servers: URLs, a child's environment, foreground serving, stopping."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import threading
+from collections.abc import Mapping
+from pathlib import Path
 from socketserver import BaseServer
 from typing import Any
+
+
+def server_url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def child_env(base: Mapping[str, str]) -> dict[str, str]:
+    """``base`` plus what a child server needs: this checkout importable (installed or
+    not) and unbuffered output, so the parent reads the URL line at once."""
+    env = dict(base)
+    root = str(Path(__file__).resolve().parents[2])  # the directory holding dynamic_dynamodb
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
 
 
 def serve_until_signalled(server: BaseServer, url: str) -> int:

@@ -20,7 +20,7 @@ per call; ``ScanBy``; ``ReturnData``; ``NextToken`` when a response would exceed
 ``MaxDatapoints`` (pages end between queries). Metric math (``Expression``) is not
 supported. No signature check: any credentials do.
 
-Run it with ``python -m dynamic_dynamodb.testing.fast_cloudwatch --port 0`` (prints its URL,
+Run it with ``python -m dynamic_dynamodb.localaws.fast_cloudwatch --port 0`` (prints its URL,
 serves until SIGTERM), in a thread with :class:`FastCloudWatch`, or as a child process with
 :class:`FastCloudWatchProcess`. ``GET /_fast_cloudwatch/stats`` reports calls and queries
 served; ``POST /_fast_cloudwatch/reset`` forgets every datapoint and count.
@@ -43,11 +43,15 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from dynamic_dynamodb.testing.serving import serve_until_signalled, stop_process
+from dynamic_dynamodb.localaws.serving import (
+    child_env,
+    serve_until_signalled,
+    server_url,
+    stop_process,
+)
 
 TARGET_PREFIX = "GraniteServiceVersion20100801"
 JSON_CONTENT_TYPE = "application/x-amz-json-1.0"
@@ -406,10 +410,6 @@ class _Server(ThreadingHTTPServer):
         self.verbose = verbose
 
 
-def _url(host: str, port: int) -> str:
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
-
-
 def control_stats(url: str, timeout: float = 10.0) -> dict[str, Any]:
     """The server's counts: calls by operation, queries served, largest call, data held."""
     with urllib.request.urlopen(url + CONTROL_PREFIX + "stats", timeout=timeout) as reply:
@@ -434,7 +434,7 @@ class FastCloudWatch:
 
     @property
     def url(self) -> str:
-        return _url(self.host, self._server.server_port)
+        return server_url(self.host, self._server.server_port)
 
     def start(self) -> FastCloudWatch:
         self._thread = threading.Thread(target=self._server.serve_forever,
@@ -458,12 +458,12 @@ class FastCloudWatch:
 
 
 class FastCloudWatchProcess:
-    """``python -m dynamic_dynamodb.testing.fast_cloudwatch`` as a child process, so that
+    """``python -m dynamic_dynamodb.localaws.fast_cloudwatch`` as a child process, so that
     its CPU time and memory are not the parent's."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0,
                  startup_timeout: float = 30.0, python: str = sys.executable) -> None:
-        self.command = [python, "-m", "dynamic_dynamodb.testing.fast_cloudwatch",
+        self.command = [python, "-m", "dynamic_dynamodb.localaws.fast_cloudwatch",
                         "--host", host, "--port", str(port)]
         self.startup_timeout = startup_timeout
         self._proc: subprocess.Popen[str] | None = None
@@ -480,12 +480,9 @@ class FastCloudWatchProcess:
         return self._proc.pid if self._proc else None
 
     def start(self) -> FastCloudWatchProcess:
-        env = dict(os.environ)
-        root = str(Path(__file__).resolve().parents[2])  # this checkout, installed or not
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
-        env["PYTHONUNBUFFERED"] = "1"
         self._proc = subprocess.Popen(self.command, stdin=subprocess.DEVNULL,
-                                      stdout=subprocess.PIPE, env=env, text=True)
+                                      stdout=subprocess.PIPE, env=child_env(os.environ),
+                                      text=True)
         assert self._proc.stdout is not None
         reader = threading.Thread(target=self._read_url, daemon=True)
         reader.start()
@@ -517,14 +514,14 @@ class FastCloudWatchProcess:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m dynamic_dynamodb.testing.fast_cloudwatch",
+        prog="python -m dynamic_dynamodb.localaws.fast_cloudwatch",
         description="In-memory CloudWatch (GetMetricData, PutMetricData) for benchmarks.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
     server = _Server((args.host, args.port), FastCloudWatchApp(), args.verbose)
-    return serve_until_signalled(server, _url(args.host, server.server_port))
+    return serve_until_signalled(server, server_url(args.host, server.server_port))
 
 
 if __name__ == "__main__":

@@ -10,14 +10,18 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 CONTROL_PREFIX = "/_launcher"
 
 # A direct opener: the launcher is on loopback, and an HTTP(S)_PROXY in the environment
 # must never capture control calls.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+# ``value`` not given (None is a value: ``replace`` with JSON null).
+_UNSET: Any = object()
 
 
 class LauncherError(RuntimeError):
@@ -34,7 +38,10 @@ def _epoch(value: float | datetime | None) -> float | None:
 
 
 class LauncherControl:
-    """Drives one launcher: fake time, decrease counters, update delay, faults, reset."""
+    """Drives one launcher: fake time, decrease counters, update delay, faults, reset.
+
+    The routes it calls are listed in :mod:`dynamic_dynamodb.localaws.control_api`.
+    """
 
     def __init__(self, url: str, timeout: float = 10.0) -> None:
         self.url = url.rstrip("/")
@@ -153,17 +160,22 @@ class LauncherControl:
         code: str | None = None,
         status: int | None = None,
         message: str | None = None,
+        path: str | None = None,
+        value: Any = _UNSET,
+        seconds: float | None = None,
+        token: str | None = None,
+        body: str | None = None,
     ) -> dict[str, Any]:
-        """Make the next ``count`` matching calls fail (``count=-1``: until cleared).
+        """Make the next ``count`` matching calls misbehave (``count=-1``: until cleared).
 
-        ``service``: ``dynamodb``, ``cloudwatch`` (alias ``monitoring``), ``sns``, ...
-        ``operation``: e.g. ``DescribeTable``, ``GetMetricData``; ``*`` matches any.
-        ``kind``: ``internal_error`` (HTTP 500), ``throttling`` (400 ThrottlingException /
-        CloudWatch ``Throttling``), ``provisioned_throughput_exceeded`` (DynamoDB),
-        ``delete_table`` (delete ``table`` right before serving the call, which then
-        proceeds: DescribeTable answers ResourceNotFoundException), or ``error`` with your
-        own ``code``/``status``/``message``.
-        ``table``: only calls whose request names this TableName match.
+        ``service``: ``dynamodb``, ``cloudwatch`` (alias ``monitoring``), ``sns``,
+        ``application-autoscaling``...; ``operation``: e.g. ``DescribeTable``,
+        ``GetMetricData``, ``*`` for any; ``table``: only calls whose request names this
+        TableName. ``kind`` and its own arguments (``code``/``status``/``message`` for
+        errors, ``path``/``value`` for ``drop``/``replace``/``empty``, ``seconds`` for
+        ``delay``/``hang``, ``token`` for ``endless_token``, ``body`` for ``non_json``,
+        ``value`` for ``wrong_shape``) are described in
+        :mod:`dynamic_dynamodb.localaws.faults`. Returns the fault as the launcher holds it.
         """
         payload: dict[str, Any] = {
             "service": service,
@@ -174,14 +186,58 @@ class LauncherControl:
             "code": code,
             "status": status,
             "message": message,
+            "path": path,
+            "seconds": seconds,
+            "token": token,
+            "body": body,
         }
+        if value is not _UNSET:
+            payload["value"] = value
         result: dict[str, Any] = self._call("POST", "faults", payload)
         return result
+
+    def inject_faults(self, *specs: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Inject several faults in order, each a mapping of :meth:`inject_fault`'s
+        arguments: a row of a table of cases can carry its faults as plain dicts."""
+        return [self.inject_fault(**spec) for spec in specs]
 
     def faults(self) -> list[dict[str, Any]]:
         """Faults still armed."""
         result: list[dict[str, Any]] = self._call("GET", "faults")
         return result
 
+    def spent_faults(self) -> list[dict[str, Any]]:
+        """Faults used up (their ``count`` reached), oldest first, with ``applied``."""
+        result: list[dict[str, Any]] = self._call("GET", "faults/spent")
+        return result
+
     def clear_faults(self) -> None:
         self._call("DELETE", "faults")
+
+
+H = TypeVar("H", bound="LauncherHandle")
+
+
+class LauncherHandle(ABC):
+    """A launcher this process runs (in a thread or a child): its URL, a control client,
+    and ``with`` support (start on entry, stop on exit)."""
+
+    @property
+    @abstractmethod
+    def url(self) -> str: ...
+
+    @abstractmethod
+    def start(self: H) -> H: ...
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+    @property
+    def control(self) -> LauncherControl:
+        return LauncherControl(self.url)
+
+    def __enter__(self: H) -> H:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -3,6 +3,7 @@
 moto publishes no DynamoDB metrics, so tests write them with PutMetricData in the shape
 DynamoDB uses: namespace ``AWS/DynamoDB``, dimension ``TableName`` (+
 ``GlobalSecondaryIndexName``), one datapoint per minute whose value is that minute's Sum.
+:func:`metric_query` builds the GetMetricData query that reads one back.
 """
 
 from __future__ import annotations
@@ -78,6 +79,25 @@ def dimensions(table: str, index: str | None = None) -> list[dict[str, str]]:
     if index is not None:
         dims.append({"Name": "GlobalSecondaryIndexName", "Value": index})
     return dims
+
+
+def metric_query(
+    table: str,
+    metric: str = "ConsumedReadCapacityUnits",
+    index: str | None = None,
+    *,
+    query_id: str = "m",
+    stat: str = "Sum",
+    period: int = 60,
+) -> dict[str, Any]:
+    """One GetMetricData query for a DynamoDB metric of ``table`` (or its GSI ``index``),
+    to read back what :func:`seed_metrics` wrote."""
+    metric_spec = {
+        "Namespace": NAMESPACE,
+        "MetricName": metric,
+        "Dimensions": dimensions(table, index),
+    }
+    return {"Id": query_id, "MetricStat": {"Metric": metric_spec, "Period": period, "Stat": stat}}
 
 
 def _at(value: PerMinute, position: int) -> float:
