@@ -47,17 +47,36 @@ log = logging.getLogger("dynamic_dynamodb")
 AUTOSCALING_REFRESH = timedelta(hours=1)
 
 
-class SystemClock:
-    """Wall-clock time; ``wait`` wakes at once when ``stop`` is set."""
+# The longest the sleep goes without looking at the stop Event when a ``wake`` Event
+# is also watched (a stop set by another thread, not by a signal handler).
+WAKE_SLICE = 0.5
 
-    def __init__(self, stop: threading.Event | None = None) -> None:
+
+class SystemClock:
+    """Wall-clock time; ``wait`` ends at once when ``stop`` is set, and early (returning
+    False) when ``wake`` is set: a request that should not wait out the interval, such
+    as a SIGHUP, so that the next cycle starts now and serves it in its hooks."""
+
+    def __init__(self, stop: threading.Event | None = None,
+                 wake: threading.Event | None = None) -> None:
         self.stop = stop or threading.Event()
+        self.wake = wake
 
     def now(self) -> datetime:
         return datetime.now(timezone.utc)
 
     def wait(self, seconds: float) -> bool:
-        return self.stop.wait(max(0.0, seconds))
+        if self.wake is None:
+            return self.stop.wait(max(0.0, seconds))
+        deadline = time.monotonic() + max(0.0, seconds)
+        while not self.stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            if self.wake.wait(min(remaining, WAKE_SLICE)):
+                self.wake.clear()
+                return self.stop.is_set()
+        return True
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 Handlers only set Events; the Scheduler's loop and its hooks act on them: the stop
 Event ends the sleep between cycles at once and leaves the remaining tables of a
-cycle for the next run; the reload Event is served before the next cycle.
+cycle for the next run; the reload Event also sets ``wake``, which ends the sleep
+early, so the reload is served at once, by the hooks before the next cycle.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ class Signals:
     def __init__(self, stop: threading.Event) -> None:
         self.stop = stop
         self.reload = threading.Event()
+        # Ends the sleep between cycles early (SystemClock): set with ``reload``.
+        self.wake = threading.Event()
         self.received: str | None = None  # the name of the stop signal, for the log
         self._previous: dict[int, Any] = {}
 
@@ -29,6 +32,7 @@ class Signals:
 
     def on_reload(self, _signum: int, _frame: FrameType | None) -> None:
         self.reload.set()
+        self.wake.set()
 
     def install(self, reload: bool) -> None:
         """Handle the signals in this process (main thread only) until ``restore``."""

@@ -121,7 +121,8 @@ def build_service(config: Config, options: ServiceOptions, *,
         from dynamic_dynamodb.service.prometheus import start_metrics_server
 
         hooks.append(ReportObserver(start_metrics_server(options.metrics_port)))
-    scheduler = scheduler_factory(config, stop=stop, clock=SystemClock(stop), hooks=hooks)
+    scheduler = scheduler_factory(config, stop=stop, clock=SystemClock(stop, signals.wake),
+                                  hooks=hooks)
     return Service(config, scheduler, signals, notifier, Watchdog(notifier, heartbeat),
                    run_once=options.run_once, reloads=reloader is not None)
 

@@ -76,13 +76,14 @@ def test_stop_signal_wakes_the_sleep_between_cycles(cli: Cli, tmp_path: Path,
 def test_sighup_swaps_in_a_valid_file_and_rejects_an_invalid_one(cli: Cli,
                                                                  tmp_path: Path) -> None:
     log = tmp_path / "dd.log"
-    config = write_config(tmp_path / "dd.conf", log, tables="^a-orders$")
+    # An hour between cycles: a SIGHUP is served at once, not when the sleep ends.
+    config = write_config(tmp_path / "dd.conf", log, tables="^a-orders$", check_interval=3600)
     with stopping(_fg(cli, config)) as process:
         wait_for(lambda: "a-orders: reads" in read(log), what="the first cycle")
         assert "b-orders" not in read(log)
 
         # A valid new file: b-orders is managed from the next cycle on.
-        write_config(config, log, tables="^(a|b)-orders$")
+        write_config(config, log, tables="^(a|b)-orders$", check_interval=3600)
         process.send_signal(signal.SIGHUP)
         wait_for(lambda: "configuration reloaded" in read(log), what="the reload")
         wait_for(lambda: "b-orders: reads" in read(log), what="a cycle with the new file")
