@@ -26,6 +26,7 @@ from dynamic_dynamodb.backend import (
     Notifier,
     TablesApi,
 )
+from dynamic_dynamodb.core import fallback
 from dynamic_dynamodb.core.policy import Guards, decide, hold_all
 from dynamic_dynamodb.core.types import (
     Decision,
@@ -330,27 +331,34 @@ class Scheduler:
                               Guards(breaker_open=open_, breaker_message=why))
             decisions.append(decision)
 
-        applied: dict[ResourceId, Decision] = {}
-        note = ""
-        sent = any(d.changes for d in decisions) and not self.dry_run
-        if sent:
-            result = self.tables.update(item.name, decisions)
-            applied = {d.resource: d for d in result.applied}
-            note = result.note
-
+        decisions, applied, note = self._apply(item.name, decisions)
         policies = {state.id: policy for state, policy in item.resources}
         states = {state.id: state for state, _ in item.resources}
         for decision in decisions:
-            final = decision
-            if sent and decision.changes:
-                final = applied.get(decision.resource) or decision.increases_only(
-                    Reason("decrease-refused", f"decrease held: {note}"))
             self.history[decision.resource] = decision.history
-            outcome = Outcome(decision.resource, final, usages.get(decision.resource),
-                              applied=decision.resource in applied and final.changes, note=note,
-                              state=states.get(decision.resource))
+            outcome = Outcome(decision.resource, decision, usages.get(decision.resource),
+                              applied=decision.resource in applied and decision.changes,
+                              note=note, state=states.get(decision.resource))
             report.outcomes.append(outcome)
             self._report(outcome, policies[decision.resource])
+
+    def _apply(self, table: str, decisions: list[Decision]
+               ) -> tuple[list[Decision], set[ResourceId], str]:
+        """Send the table's changes; the decisions as they stand after DynamoDB's answer,
+        the resources changed and a note (core/fallback.py decides what a refusal means)."""
+        changing = [d for d in decisions if d.changes]
+        if not changing or self.dry_run:
+            return decisions, set(), ""
+        try:
+            self.tables.update(table, changing)
+            return decisions, {d.resource for d in changing}, ""
+        except AwsError as exc:
+            plan = fallback.after_refusal(decisions, exc.code)
+            if plan is None:
+                raise
+        if plan.send:
+            self.tables.update(table, plan.send)
+        return list(plan.decisions), {d.resource for d in plan.send}, plan.note
 
     def _report(self, outcome: Outcome, policy: ResourcePolicy) -> None:
         decision = outcome.decision

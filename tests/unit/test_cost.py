@@ -11,7 +11,7 @@ import pytest
 
 from dynamic_dynamodb import cost
 from dynamic_dynamodb.aws.metrics import SERIES
-from dynamic_dynamodb.backend import MetricRequest, UpdateResult
+from dynamic_dynamodb.backend import MetricRequest
 from dynamic_dynamodb.config.loader import from_command_line
 from dynamic_dynamodb.config.show import show_config
 from dynamic_dynamodb.core.types import (
@@ -79,8 +79,8 @@ class _Tables:
 
         return TableState(resource(None), (resource("by_owner"),), "PROVISIONED")
 
-    def update(self, table: str, decisions: Sequence[Decision]) -> UpdateResult:
-        return UpdateResult(tuple(decisions))
+    def update(self, table: str, decisions: Sequence[Decision]) -> None:
+        pass
 
     def autoscaling_managed(self, tables: Sequence[str]) -> set[ResourceId]:
         return set()
