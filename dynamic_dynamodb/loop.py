@@ -27,11 +27,11 @@ from dynamic_dynamodb.backend import (
     TablesApi,
 )
 from dynamic_dynamodb.core import fallback
-from dynamic_dynamodb.core.policy import Guards, decide, hold_all
+from dynamic_dynamodb.core.policy import Facts, decide
+from dynamic_dynamodb.core.scope import scope
 from dynamic_dynamodb.core.types import (
     Decision,
     Direction,
-    Reason,
     ResourceHistory,
     ResourceId,
     ResourceState,
@@ -138,13 +138,13 @@ class Scheduler:
     def _match(self, names: Sequence[str]) -> list[_Work]:
         work = []
         for name in names:
-            matching = [p for p in self.config.tables if p.matches(name)]
-            if not matching:
+            match = self.config.match_table(name)
+            if match is None:
                 continue
-            if len(matching) > 1:
+            if match.also_matched:
                 self._warn_once(f"table:{name}", "table %s matches several sections; using "
-                                "the first, [table: %s]", name, matching[0].key)
-            work.append(_Work(name, matching[0]))
+                                "the first, [table: %s]", name, match.section.key)
+            work.append(_Work(name, match.section))
         return work
 
     def _warn_once(self, key: str, message: str, *args: object) -> None:
@@ -237,21 +237,15 @@ class Scheduler:
                 self._table_failed(item.name, item.error, report, item.error_kind)
                 continue
             assert item.state is not None
-            if item.state.billing_mode == "PAY_PER_REQUEST":
-                log.info("%s: on-demand (PAY_PER_REQUEST) table, nothing to scale; skipped",
-                         item.name)
-                item.error = "on-demand"
+            found = scope(item.state, item.policy)
+            if found.skipped is not None:
+                log.info("%s: %s", item.name, found.skipped.message)
+                item.error = found.skipped.code
                 continue
-            item.resources.append((item.state.table, item.policy))
-            for gsi in item.state.gsis:
-                assert gsi.id.index is not None
-                matching = [g for g in item.policy.gsis if g.matches(gsi.id.index)]
-                if not matching:
-                    continue
-                if len(matching) > 1:
-                    self._warn_once(f"gsi:{gsi.id}", "GSI %s matches several sections; using "
-                                    "the first, [gsi: %s]", gsi.id, matching[0].key)
-                item.resources.append((gsi, matching[0]))
+            for gsi, key in found.ambiguous:
+                self._warn_once(f"gsi:{gsi}", "GSI %s matches several sections; using the "
+                                "first, [gsi: %s]", gsi, key)
+            item.resources.extend(found.resources)
 
     def _log_cost_once(self, work: list[_Work]) -> None:
         """The monthly CloudWatch cost of what the first cycle found, logged once."""
@@ -320,16 +314,11 @@ class Scheduler:
                       report: CycleReport) -> None:
         decisions: list[Decision] = []
         for state, policy in item.resources:
-            history = self.history.get(state.id, ResourceHistory())
-            if state.id in managed_elsewhere and not policy.ignore_aws_autoscaling:
-                decisions.append(hold_all(state, history, Reason(
-                    "aws-autoscaling", "left alone: managed by AWS Application Auto Scaling "
-                                       "(set ignore-aws-autoscaling to manage it anyway)")))
-                continue
             open_, why = breakers.get(state.id, (False, ""))
-            decision = decide(state, usages.get(state.id), policy, history, now,
-                              Guards(breaker_open=open_, breaker_message=why))
-            decisions.append(decision)
+            facts = Facts(breaker_open=open_, breaker_message=why,
+                          managed_by_aws_autoscaling=state.id in managed_elsewhere)
+            decisions.append(decide(state, usages.get(state.id), policy,
+                                    self.history.get(state.id, ResourceHistory()), now, facts))
 
         decisions, applied, note = self._apply(item.name, decisions)
         policies = {state.id: policy for state, policy in item.resources}
