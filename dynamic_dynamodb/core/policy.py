@@ -1,6 +1,6 @@
 """decide(): one path for reads and writes, tables and GSIs.
 
-A scaling mode proposes a capacity per dimension; min/max clamp it; then the
+A scaling mode (core/modes.py) proposes a capacity per dimension; min/max clamp it; the
 guards may hold a decrease (or, for a frozen breaker, an increase), from the facts
 the edges gathered (``Facts``): a resource AWS Application Auto Scaling manages is
 left alone, an open circuit breaker holds decreases. Every step
@@ -11,10 +11,12 @@ ACTIVE hold everything.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
-from dynamic_dynamodb.core import budget, target, threshold, windows
+from dynamic_dynamodb.core import budget, windows
+from dynamic_dynamodb.core.modes import MODES
 from dynamic_dynamodb.core.types import (
     Alarm,
     Decision,
@@ -23,6 +25,7 @@ from dynamic_dynamodb.core.types import (
     DimensionHistory,
     DimensionUsage,
     Direction,
+    Proposal,
     Reason,
     ResourceHistory,
     ResourceState,
@@ -51,14 +54,7 @@ def hold_all(state: ResourceState, history: ResourceHistory, reason: Reason) -> 
     )
 
 
-def _propose(policy: ResourcePolicy, p: DimensionPolicy, current: int, usage: DimensionUsage,
-             history: DimensionHistory, now: datetime) -> threshold.Proposal:
-    if policy.scaling_mode == "target":
-        return target.propose(p, current, usage, history, now)
-    return threshold.propose(p, current, usage, history)
-
-
-def _clamp(p: DimensionPolicy, current: int, proposal: threshold.Proposal) -> tuple[int, Reason]:
+def _clamp(p: DimensionPolicy, current: int, proposal: Proposal[Any]) -> tuple[int, Reason]:
     clamped = max(p.min_capacity, min(p.max_capacity, proposal.target))
     if clamped == proposal.target:
         return clamped, proposal.reason
@@ -83,8 +79,7 @@ def _alarm(state: ResourceState, dim: Dimension, p: DimensionPolicy, pct: float,
         kind = "high"
     elif p.lower_alarm_threshold > 0 and pct < p.lower_alarm_threshold:
         kind = "low"
-    new_history = DimensionHistory(history.low_checks, kind, history.recent_demand,
-                                   history.last_sample_at, history.extra)
+    new_history = replace(history, alarm=kind)
     if not kind or kind == history.alarm:
         return new_history, None
     limit = p.upper_alarm_threshold if kind == "high" else p.lower_alarm_threshold
@@ -106,10 +101,11 @@ def _decide_dimension(state: ResourceState, dim: Dimension, policy: ResourcePoli
                                   Reason("disabled", f"autoscaling of {dim.value} is disabled")),
                 history, alarm)
 
-    proposal = _propose(policy, p, current, usage, history, now)
+    mode = MODES[policy.scaling_mode]
+    proposal = mode.propose(p, current, usage, mode.state_from(history.mode_state), now)
     target_units, reason = _clamp(p, current, proposal)
     decision = DimensionDecision(current, target_units, reason)
-    history = proposal.history
+    history = replace(history, mode_state=proposal.state)
 
     if decision.direction is Direction.UP:
         if not p.up_scaling:
