@@ -31,7 +31,7 @@ from dynamic_dynamodb.core.types import (
     ScaleEvent,
 )
 from dynamic_dynamodb.errors import EXIT_OK, EXIT_RUNTIME
-from dynamic_dynamodb.loop import CycleReport, Outcome
+from dynamic_dynamodb.report import CycleReport, Outcome
 from dynamic_dynamodb.settings import Config, LoggingConfig
 
 
