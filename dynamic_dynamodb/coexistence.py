@@ -20,6 +20,9 @@ from dynamic_dynamodb.errors import AwsError, AwsSetupError
 log = logging.getLogger("dynamic_dynamodb")
 
 REFRESH = timedelta(hours=1)
+# boto3's variable for the service's endpoint; the README's local set-up names only
+# DynamoDB's and CloudWatch's, so a local run reaches for the real one.
+ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING"
 
 
 class AutoscalingPolicies:
@@ -53,5 +56,7 @@ class AutoscalingPolicies:
             else:
                 self._warned = True
                 log.warning("cannot read Application Auto Scaling policies (%s); assuming "
-                            "none", exc)
+                            "none manages these tables. Against a local or custom endpoint "
+                            "set %s as well (or AWS_ENDPOINT_URL for every service), or set "
+                            "ignore-aws-autoscaling to skip this check", exc, ENDPOINT_VARIABLE)
             return set()

@@ -105,7 +105,8 @@ class Scheduler:
         self._warned: set[str] = set()
         self._autoscaling = AutoscalingPolicies(tables)
         self._cost_estimate = FirstEstimate()
-        # Whether another cycle follows this one: failure lines promise a retry only then.
+        # Whether another cycle follows this one (not for run(run_once=True)): failure
+        # lines promise a retry only then.
         self._next_cycle = True
         # Set by signal handlers: the table in hand finishes, then the loop ends.
         self.stop_requested = stop or threading.Event()
@@ -331,6 +332,7 @@ class Scheduler:
         """Cycle until stopped; with ``run_once`` do one cycle and return its report."""
         last: CycleReport | None = None
         worked = False
+        self._next_cycle = not run_once
         while True:
             cycle_started = time.monotonic()
             try:

@@ -214,6 +214,48 @@ def test_a_cycle(world: World, expect: Expect) -> None:
     assert all(o.decision and o.decision.reads.reason.message for o in report.outcomes)
 
 
+# -- messages that depend on whether another cycle follows ---------------------------------
+RUNS = [
+    ("daemon-table", False, "t2: cycle failed (1 in a row), retrying next cycle: DescribeTable"),
+    ("run-once-table", True, "t2: cycle failed: DescribeTable"),
+]
+
+
+@pytest.mark.parametrize("run_once,line", [r[1:] for r in RUNS], ids=[r[0] for r in RUNS])
+def test_a_retry_is_promised_only_when_a_cycle_follows(
+        run_once: bool, line: str, caplog: pytest.LogCaptureFixture) -> None:
+    tables = FakeTables(list(TWO), describe_errors={"t2": THROTTLED})
+    scheduler = Scheduler(Config(tables=(SECTION,)), tables, FakeMetrics(), FakeNotifier(),
+                          FakeClock(cycles=1))
+
+    with caplog.at_level(logging.ERROR, logger="dynamic_dynamodb"):
+        scheduler.run(run_once=run_once)
+
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert [m[:len(line)] for m in errors] == [line]
+
+
+class _ListFails(FakeTables):
+    def list_tables(self) -> list[str]:
+        raise AwsError("ListTables: cannot reach AWS endpoint", "EndpointUnreachable")
+
+
+@pytest.mark.parametrize("run_once,line", [
+    (False, "cycle failed, retrying next cycle: ListTables: cannot reach AWS endpoint"),
+    (True, "cycle failed: ListTables: cannot reach AWS endpoint"),
+], ids=["daemon", "run-once"])
+def test_a_failed_cycle_says_so_without_a_promise_it_cannot_keep(
+        run_once: bool, line: str, caplog: pytest.LogCaptureFixture) -> None:
+    scheduler = Scheduler(Config(tables=(SECTION,)), _ListFails([]), FakeMetrics(),
+                          FakeNotifier(), FakeClock(cycles=1))
+
+    with caplog.at_level(logging.ERROR, logger="dynamic_dynamodb"):
+        report = scheduler.run(run_once=run_once)
+
+    assert report is not None and report.error
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR] == [line]
+
+
 # -- Application Auto Scaling: read once an hour, warned about once ----------------------
 # (id, minutes between cycles, tables per cycle, expected DescribeScalingPolicies calls)
 REFRESHES = [
@@ -240,7 +282,7 @@ def test_autoscaling_policies_are_read_at_most_hourly(step: int, names: list[lis
     assert tables.autoscaling_calls == calls
 
 
-def test_unreadable_autoscaling_is_warned_about_once(
+def test_unreadable_autoscaling_is_warned_about_once_naming_its_variable(
         caplog: pytest.LogCaptureFixture) -> None:
     tables = FakeTables([table("t1")], managed={ResourceId("t1")}, autoscaling_error=AwsError(
         "DescribeScalingPolicies: cannot reach AWS endpoint", "EndpointUnreachable"))
@@ -255,6 +297,7 @@ def test_unreadable_autoscaling_is_warned_about_once(
 
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
+    assert "AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING" in warnings[0]
     assert tables.autoscaling_calls == 3
     # Unreadable means none: the table is managed as usual.
     assert [o.decision.reads.reason.code for o in report.outcomes if o.decision] == [
