@@ -11,7 +11,7 @@ ACTIVE hold everything.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -79,7 +79,7 @@ def _alarm(state: ResourceState, dim: Dimension, p: DimensionPolicy, pct: float,
         kind = "high"
     elif p.lower_alarm_threshold > 0 and pct < p.lower_alarm_threshold:
         kind = "low"
-    new_history = replace(history, alarm=kind)
+    new_history = DimensionHistory(kind, history.mode_state)
     if not kind or kind == history.alarm:
         return new_history, None
     limit = p.upper_alarm_threshold if kind == "high" else p.lower_alarm_threshold
@@ -105,7 +105,7 @@ def _decide_dimension(state: ResourceState, dim: Dimension, policy: ResourcePoli
     proposal = mode.propose(p, current, usage, mode.state_from(history.mode_state), now)
     target_units, reason = _clamp(p, current, proposal)
     decision = DimensionDecision(current, target_units, reason)
-    history = replace(history, mode_state=proposal.state)
+    history = DimensionHistory(history.alarm, proposal.state)
 
     if decision.direction is Direction.UP:
         if not p.up_scaling:
