@@ -5,6 +5,10 @@ A cycle lists tables, describes the matching ones (concurrently, bounded), reads
 every resource's metrics in batched calls, checks the circuit breakers, asks the
 pure core for decisions, applies them and reports. A failure in one table is
 logged and that table is retried next cycle; the others go on.
+
+The Scheduler only schedules: the decisions are core/'s, what they look like in a
+log line is report.py's, in a notification notify.py's; the Application Auto Scaling
+facts are cached by coexistence.py and the cost estimate is cost.py's.
 """
 
 from __future__ import annotations
@@ -15,10 +19,9 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Protocol
 
-from dynamic_dynamodb import cost
 from dynamic_dynamodb.backend import (
     Breaker,
     Clock,
@@ -27,11 +30,12 @@ from dynamic_dynamodb.backend import (
     Notifier,
     TablesApi,
 )
-from dynamic_dynamodb.core.policy import Guards, decide, hold_all
+from dynamic_dynamodb.coexistence import AutoscalingPolicies
+from dynamic_dynamodb.core import fallback
+from dynamic_dynamodb.core.policy import Facts, decide
+from dynamic_dynamodb.core.scope import scope
 from dynamic_dynamodb.core.types import (
     Decision,
-    Direction,
-    Reason,
     ResourceHistory,
     ResourceId,
     ResourceState,
@@ -39,12 +43,21 @@ from dynamic_dynamodb.core.types import (
     TableState,
     Usage,
 )
+from dynamic_dynamodb.cost import FirstEstimate
 from dynamic_dynamodb.errors import AwsError, AwsSetupError, DynamicDynamoDBError
+from dynamic_dynamodb.notify import failures_event, outcome_events
+from dynamic_dynamodb.report import (
+    CycleReport,
+    Outcome,
+    cycle_failed,
+    format_outcome,
+    table_failed,
+)
 from dynamic_dynamodb.settings import Config, ResourcePolicy, TablePolicy
 
-log = logging.getLogger("dynamic_dynamodb")
+__all__ = ["CycleReport", "Outcome", "Scheduler", "SystemClock"]
 
-AUTOSCALING_REFRESH = timedelta(hours=1)
+log = logging.getLogger("dynamic_dynamodb")
 
 
 # The longest the sleep goes without looking at the stop Event when a ``wake`` Event
@@ -77,38 +90,6 @@ class SystemClock:
                 self.wake.clear()
                 return self.stop.is_set()
         return True
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What happened to one resource in one cycle."""
-
-    resource: ResourceId
-    decision: Decision | None
-    usage: Usage | None
-    applied: bool = False
-    error: str | None = None
-    note: str = ""
-    # What DescribeTable said (decrease bookkeeping for ``status``); None in old reports.
-    state: ResourceState | None = None
-
-
-@dataclass
-class CycleReport:
-    started: datetime
-    outcomes: list[Outcome] = field(default_factory=list)
-    failed_tables: dict[str, str] = field(default_factory=dict)
-    calls: dict[str, int] = field(default_factory=dict)
-    duration: float = 0.0
-    # Per failed table, the kind of failure (AWS's error code, or the exception's type).
-    failure_kinds: dict[str, str] = field(default_factory=dict)
-    # Set when the whole cycle failed (e.g. ListTables): no table was handled.
-    error: str | None = None
-    error_kind: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed_tables and self.error is None
 
 
 class CycleHooks(Protocol):
@@ -176,10 +157,11 @@ class Scheduler:
         self._hooks: list[CycleHooks] = [*hooks]
         self._hooks += [ReportObserver(observe) for observe in observers]
         self._warned: set[str] = set()
-        self._aas_managed: set[ResourceId] = set()
-        self._aas_names: set[str] = set()
-        self._aas_checked_at: datetime | None = None
-        self._cost_logged = False
+        self._autoscaling = AutoscalingPolicies(tables)
+        self._cost_estimate = FirstEstimate()
+        # Whether another cycle follows this one (not for run(run_once=True)): failure
+        # lines promise a retry only then.
+        self._next_cycle = True
         # Set by signal handlers: the table in hand finishes, then the loop ends.
         self.stop_requested = stop or threading.Event()
 
@@ -191,13 +173,13 @@ class Scheduler:
     def _match(self, names: Sequence[str]) -> list[_Work]:
         work = []
         for name in names:
-            matching = [p for p in self.config.tables if p.matches(name)]
-            if not matching:
+            match = self.config.match_table(name)
+            if match is None:
                 continue
-            if len(matching) > 1:
+            if match.also_matched:
                 self._warn_once(f"table:{name}", "table %s matches several sections; using "
-                                "the first, [table: %s]", name, matching[0].key)
-            work.append(_Work(name, matching[0]))
+                                "the first, [table: %s]", name, match.section.key)
+            work.append(_Work(name, match.section))
         return work
 
     def _warn_once(self, key: str, message: str, *args: object) -> None:
@@ -216,7 +198,9 @@ class Scheduler:
         self._forget_gone({item.name for item in work})
         self._describe_all(work)
         self._collect_resources(work, report)
-        self._log_cost_once(work)
+        self._cost_estimate.found(self.config.global_.check_interval,
+                                  (state.id for item in work if not item.error
+                                   for state, _ in item.resources))
         usages = self._read_metrics(work, now)
         breaker_verdicts = self._check_breakers(work)
         managed_elsewhere = self._autoscaling_managed(work, now)
@@ -282,32 +266,15 @@ class Scheduler:
                 self._table_failed(item.name, item.error, report, item.error_kind)
                 continue
             assert item.state is not None
-            if item.state.billing_mode == "PAY_PER_REQUEST":
-                log.info("%s: on-demand (PAY_PER_REQUEST) table, nothing to scale; skipped",
-                         item.name)
-                item.error = "on-demand"
+            found = scope(item.state, item.policy)
+            if found.skipped is not None:
+                log.info("%s: %s", item.name, found.skipped.message)
+                item.error = found.skipped.code
                 continue
-            item.resources.append((item.state.table, item.policy))
-            for gsi in item.state.gsis:
-                assert gsi.id.index is not None
-                matching = [g for g in item.policy.gsis if g.matches(gsi.id.index)]
-                if not matching:
-                    continue
-                if len(matching) > 1:
-                    self._warn_once(f"gsi:{gsi.id}", "GSI %s matches several sections; using "
-                                    "the first, [gsi: %s]", gsi.id, matching[0].key)
-                item.resources.append((gsi, matching[0]))
-
-    def _log_cost_once(self, work: list[_Work]) -> None:
-        """The monthly CloudWatch cost of what the first cycle found, logged once."""
-        if self._cost_logged:
-            return
-        found = [state.id for item in work if not item.error for state, _ in item.resources]
-        if not found:
-            return
-        self._cost_logged = True
-        tables = sum(1 for rid in found if rid.index is None)
-        cost.log_estimate(self.config.global_.check_interval, tables, len(found) - tables)
+            for gsi, key in found.ambiguous:
+                self._warn_once(f"gsi:{gsi}", "GSI %s matches several sections; using the "
+                                "first, [gsi: %s]", gsi, key)
+            item.resources.extend(found.resources)
 
     def _read_metrics(self, work: list[_Work], now: datetime) -> dict[ResourceId, Usage | None]:
         requests = [
@@ -335,29 +302,12 @@ class Scheduler:
         return self.breaker.check(targets) if targets else {}
 
     def _autoscaling_managed(self, work: list[_Work], now: datetime) -> set[ResourceId]:
-        """Resources with an Application Auto Scaling policy: two scalers would fight.
-
-        Read at most once an hour (or when a new table appears), so that it costs one
-        DescribeScalingPolicies call an hour, not one per cycle.
-        """
+        """Resources with an Application Auto Scaling policy; not read at all when every
+        section says ignore-aws-autoscaling."""
         if all(policy.ignore_aws_autoscaling
                for item in work if not item.error for _, policy in item.resources):
             return set()
-        names = {item.name for item in work if not item.error}
-        fresh = (self._aas_checked_at is not None
-                 and now - self._aas_checked_at < AUTOSCALING_REFRESH
-                 and names <= self._aas_names)
-        if not fresh:
-            try:
-                self._aas_managed = self.tables.autoscaling_managed(sorted(names))
-            except AwsSetupError:
-                raise
-            except AwsError as exc:
-                self._warn_once("aas", "cannot read Application Auto Scaling policies (%s); "
-                                "assuming none", exc)
-                self._aas_managed = set()
-            self._aas_checked_at, self._aas_names = now, names
-        return self._aas_managed
+        return self._autoscaling.managed({item.name for item in work if not item.error}, now)
 
     def _handle_table(self, item: _Work, usages: dict[ResourceId, Usage | None],
                       breakers: dict[ResourceId, tuple[bool, str]],
@@ -365,54 +315,45 @@ class Scheduler:
                       report: CycleReport) -> None:
         decisions: list[Decision] = []
         for state, policy in item.resources:
-            history = self.history.get(state.id, ResourceHistory())
-            if state.id in managed_elsewhere and not policy.ignore_aws_autoscaling:
-                decisions.append(hold_all(state, history, Reason(
-                    "aws-autoscaling", "left alone: managed by AWS Application Auto Scaling "
-                                       "(set ignore-aws-autoscaling to manage it anyway)")))
-                continue
             open_, why = breakers.get(state.id, (False, ""))
-            decision = decide(state, usages.get(state.id), policy, history, now,
-                              Guards(breaker_open=open_, breaker_message=why))
-            decisions.append(decision)
+            facts = Facts(breaker_open=open_, breaker_message=why,
+                          managed_by_aws_autoscaling=state.id in managed_elsewhere)
+            decisions.append(decide(state, usages.get(state.id), policy,
+                                    self.history.get(state.id, ResourceHistory()), now, facts))
 
-        applied: dict[ResourceId, Decision] = {}
-        note = ""
-        sent = any(d.changes for d in decisions) and not self.dry_run
-        if sent:
-            result = self.tables.update(item.name, decisions)
-            applied = {d.resource: d for d in result.applied}
-            note = result.note
-
+        decisions, applied, note = self._apply(item.name, decisions)
         policies = {state.id: policy for state, policy in item.resources}
         states = {state.id: state for state, _ in item.resources}
         for decision in decisions:
-            final = decision
-            if sent and decision.changes:
-                final = applied.get(decision.resource) or decision.increases_only(
-                    Reason("decrease-refused", f"decrease held: {note}"))
             self.history[decision.resource] = decision.history
-            outcome = Outcome(decision.resource, final, usages.get(decision.resource),
-                              applied=decision.resource in applied and final.changes, note=note,
-                              state=states.get(decision.resource))
+            outcome = Outcome(decision.resource, decision, usages.get(decision.resource),
+                              applied=decision.resource in applied and decision.changes,
+                              note=note, state=states.get(decision.resource))
             report.outcomes.append(outcome)
             self._report(outcome, policies[decision.resource])
 
+    def _apply(self, table: str, decisions: list[Decision]
+               ) -> tuple[list[Decision], set[ResourceId], str]:
+        """Send the table's changes; the decisions as they stand after DynamoDB's answer,
+        the resources changed and a note (core/fallback.py decides what a refusal means)."""
+        changing = [d for d in decisions if d.changes]
+        if not changing or self.dry_run:
+            return decisions, set(), ""
+        try:
+            self.tables.update(table, changing)
+            return decisions, {d.resource for d in changing}, ""
+        except AwsError as exc:
+            plan = fallback.after_refusal(decisions, exc.code)
+            if plan is None:
+                raise
+        if plan.send:
+            self.tables.update(table, plan.send)
+        return list(plan.decisions), {d.resource for d in plan.send}, plan.note
+
     def _report(self, outcome: Outcome, policy: ResourcePolicy) -> None:
-        decision = outcome.decision
-        assert decision is not None
         log.info("%s", format_outcome(outcome, self.dry_run))
-        for alarm in decision.alarms:
-            self._notify(ScaleEvent(alarm.kind, alarm.resource, alarm.message), policy)
-        if not outcome.applied:
-            return
-        for dim, d in (("reads", decision.reads), ("writes", decision.writes)):
-            if d.direction is Direction.NONE:
-                continue
-            kind = "scale-up" if d.direction is Direction.UP else "scale-down"
-            self._notify(ScaleEvent(kind, decision.resource,
-                                    f"{decision.resource} {dim} {d.current} -> {d.target}: "
-                                    f"{d.reason.message}"), policy)
+        for event in outcome_events(outcome):
+            self._notify(event, policy)
 
     def _notify(self, event: ScaleEvent, policy: ResourcePolicy) -> None:
         try:
@@ -426,14 +367,11 @@ class Scheduler:
         self.failures[table] = count
         report.failed_tables[table] = message
         report.failure_kinds[table] = kind
-        log.error("%s: cycle failed (%d in a row), retrying next cycle: %s",
-                  table, count, message)
+        log.error("%s", table_failed(table, count, message, self._next_cycle))
         if count == self.config.global_.failures_before_error:
             policy = self.config.table_policy(table)
             if policy is not None:
-                self._notify(ScaleEvent("error", ResourceId(table),
-                                        f"{table} has failed {count} cycles in a row: "
-                                        f"{message}"), policy)
+                self._notify(failures_event(table, count, message), policy)
 
     # -- the loop --------------------------------------------------------------------
     def run(self, run_once: bool = False) -> CycleReport:
@@ -444,6 +382,7 @@ class Scheduler:
         too). Between cycles the clock's ``wait`` sleeps; a stop request ends it.
         """
         worked = False
+        self._next_cycle = not run_once
         while True:
             cycle_started = time.monotonic()
             self._before_cycle()
@@ -487,30 +426,10 @@ class Scheduler:
 
     def _cycle_failed(self, exc: BaseException, message: str, kind: str) -> CycleReport:
         if isinstance(exc, DynamicDynamoDBError):  # others were logged with a traceback
-            log.error("cycle failed, retrying next cycle: %s", exc)
+            log.error("%s", cycle_failed(str(exc), self._next_cycle))
         return CycleReport(started=self.clock.now(), error=message, error_kind=kind)
 
 
 def _error_kind(exc: BaseException) -> str:
     """AWS's error code for AWS errors, else the exception's type."""
     return exc.code if isinstance(exc, AwsError) else type(exc).__name__
-
-
-def format_outcome(outcome: Outcome, dry_run: bool = False) -> str:
-    """One log line per resource per cycle: current, consumed %, decision and reason."""
-    decision = outcome.decision
-    assert decision is not None
-    parts = []
-    for dim, d in (("reads", decision.reads), ("writes", decision.writes)):
-        pct = ""
-        if outcome.usage is not None:
-            used = outcome.usage.reads if dim == "reads" else outcome.usage.writes
-            pct = f" ({used.consumed_percent(d.current):.1f} % used)"
-        if d.direction is Direction.NONE:
-            parts.append(f"{dim} {d.current}{pct} unchanged: {d.reason.message}")
-        else:
-            verb = "would change to" if dry_run else "->"
-            parts.append(f"{dim} {d.current}{pct} {verb} {d.target}: {d.reason.message}")
-    suffix = f" [{outcome.note}]" if outcome.note else ""
-    prefix = "[dry-run] " if dry_run and decision.changes else ""
-    return f"{prefix}{decision.resource}: " + "; ".join(parts) + suffix

@@ -1,13 +1,39 @@
-"""Notifications: every event is logged; SNS gets the types the table subscribes to."""
+"""Notifications: what an outcome tells people, and where it goes. Every event is
+logged; SNS gets the types the table subscribes to."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
 
-from dynamic_dynamodb.core.types import ScaleEvent
+from dynamic_dynamodb.core.types import Direction, ResourceId, ScaleEvent
+from dynamic_dynamodb.report import Outcome
 
 log = logging.getLogger("dynamic_dynamodb.notify")
+
+
+def outcome_events(outcome: Outcome) -> list[ScaleEvent]:
+    """The alarms that started this cycle, and each change that was applied."""
+    decision = outcome.decision
+    if decision is None:
+        return []
+    events = [ScaleEvent(alarm.kind, alarm.resource, alarm.message) for alarm in decision.alarms]
+    if not outcome.applied:
+        return events
+    for dim, d in (("reads", decision.reads), ("writes", decision.writes)):
+        if d.direction is Direction.NONE:
+            continue
+        kind = "scale-up" if d.direction is Direction.UP else "scale-down"
+        events.append(ScaleEvent(kind, decision.resource,
+                                 f"{decision.resource} {dim} {d.current} -> {d.target}: "
+                                 f"{d.reason.message}"))
+    return events
+
+
+def failures_event(table: str, count: int, message: str) -> ScaleEvent:
+    """The ``error`` notice once a table has failed ``count`` cycles in a row."""
+    return ScaleEvent("error", ResourceId(table),
+                      f"{table} has failed {count} cycles in a row: {message}")
 
 
 class LogNotifier:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 Unit = Literal["percent", "units"]
 ScalingMode = Literal["threshold", "target"]
@@ -150,6 +150,25 @@ class ResourcePolicy:
         return re.match(self.key, name) is not None
 
 
+SectionT = TypeVar("SectionT", bound=ResourcePolicy)
+
+
+@dataclass(frozen=True)
+class SectionMatch(Generic[SectionT]):
+    """The section that applies to a name: the first in file order whose key matches.
+    ``also_matched`` holds the keys of later sections that match too (ignored)."""
+
+    section: SectionT
+    also_matched: tuple[str, ...] = ()
+
+
+def first_match(sections: tuple[SectionT, ...], name: str) -> SectionMatch[SectionT] | None:
+    matching = [s for s in sections if s.matches(name)]
+    if not matching:
+        return None
+    return SectionMatch(matching[0], tuple(s.key for s in matching[1:]))
+
+
 @dataclass(frozen=True)
 class GsiPolicy(ResourcePolicy):
     """A ``[gsi: <regex> table: <table-key>]`` section."""
@@ -163,12 +182,13 @@ class TablePolicy(ResourcePolicy):
 
     gsis: tuple[GsiPolicy, ...] = ()
 
+    def match_gsi(self, index_name: str) -> SectionMatch[GsiPolicy] | None:
+        return first_match(self.gsis, index_name)
+
     def gsi_policy(self, index_name: str) -> GsiPolicy | None:
         """The first GSI section in file order whose key matches ``index_name``."""
-        for gsi in self.gsis:
-            if gsi.matches(index_name):
-                return gsi
-        return None
+        match = self.match_gsi(index_name)
+        return None if match is None else match.section
 
 
 @dataclass(frozen=True)
@@ -208,9 +228,10 @@ class Config:
     tables: tuple[TablePolicy, ...] = ()
     source: str | None = None  # the config file's path, for messages and reload
 
+    def match_table(self, table_name: str) -> SectionMatch[TablePolicy] | None:
+        return first_match(self.tables, table_name)
+
     def table_policy(self, table_name: str) -> TablePolicy | None:
         """The first table section in file order whose key matches ``table_name``."""
-        for policy in self.tables:
-            if policy.matches(table_name):
-                return policy
-        return None
+        match = self.match_table(table_name)
+        return None if match is None else match.section

@@ -27,7 +27,7 @@ from dynamic_dynamodb.core.types import (
     ResourceState,
     ScaleEvent,
 )
-from dynamic_dynamodb.loop import CycleReport, Outcome
+from dynamic_dynamodb.report import CycleReport, Outcome
 from dynamic_dynamodb.settings import Config, LoggingConfig
 
 

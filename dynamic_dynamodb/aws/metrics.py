@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from dynamic_dynamodb.aws.errors import translated
@@ -32,13 +32,6 @@ SERIES = (
     ("ReadThrottleEvents", "reads_throttled"),
     ("WriteThrottleEvents", "writes_throttled"),
 )
-
-
-def window(now: datetime, start_minutes: int, length_minutes: int) -> tuple[datetime, datetime]:
-    """[start, end) on whole minutes: from ``start_minutes`` ago, ``length_minutes`` long."""
-    floor = now.replace(second=0, microsecond=0)
-    start = floor - timedelta(minutes=start_minutes)
-    return start, start + timedelta(minutes=length_minutes)
 
 
 def _dimensions(rid: ResourceId) -> list[dict[str, str]]:
@@ -130,7 +123,7 @@ class CloudWatchMetrics:
 
     def _read_batch(self, batch: Sequence[MetricRequest],
                     now: datetime) -> dict[ResourceId, Usage | None]:
-        windows = [window(now, r.window_start_minutes, r.window_minutes) for r in batch]
+        windows = [r.window(now) for r in batch]
         start = min(w[0] for w in windows)
         end = max(w[1] for w in windows)
         resources = [r.resource for r in batch]

@@ -9,14 +9,7 @@ from typing import Any
 
 from dynamic_dynamodb.aws.errors import translated
 from dynamic_dynamodb.aws.session import AwsClients
-from dynamic_dynamodb.backend import UpdateResult
-from dynamic_dynamodb.core.types import (
-    Decision,
-    Reason,
-    ResourceId,
-    ResourceState,
-    TableState,
-)
+from dynamic_dynamodb.core.types import Decision, ResourceId, ResourceState, TableState
 from dynamic_dynamodb.errors import AwsError, TableGone
 
 log = logging.getLogger(__name__)
@@ -98,31 +91,15 @@ class DynamoTables:
             raise
         return parse_table(response["Table"])
 
-    def _send(self, table: str, request: dict[str, Any]) -> None:
+    def update(self, table: str, decisions: Sequence[Decision]) -> None:
+        """One UpdateTable for the table and its GSIs. DynamoDB's refusals come back as
+        AwsError with its code (a decrease over the day's limit: LimitExceededException);
+        what to do about them is the caller's business (core/fallback.py)."""
+        request = update_request(table, decisions)
+        if request is None:
+            return
         with translated(f"UpdateTable {table}"):
             self._clients.dynamodb_updates.update_table(**request)
-
-    def update(self, table: str, decisions: Sequence[Decision]) -> UpdateResult:
-        """One UpdateTable for the table and its GSIs; if DynamoDB refuses a decrease,
-        send the increases alone so a refused decrease never blocks an increase."""
-        changing = tuple(d for d in decisions if d.changes)
-        request = update_request(table, changing)
-        if request is None:
-            return UpdateResult(())
-        try:
-            self._send(table, request)
-            return UpdateResult(changing)
-        except AwsError as exc:
-            if exc.code != "LimitExceededException":
-                raise
-            held = Reason("decrease-refused",
-                          "decrease refused by DynamoDB (LimitExceededException)")
-            increases = tuple(d.increases_only(held) for d in changing if d.is_increase)
-            retry = update_request(table, increases)
-            if retry is None:
-                return UpdateResult((), "decrease refused by DynamoDB (LimitExceededException)")
-            self._send(table, retry)
-            return UpdateResult(increases, "decrease refused by DynamoDB; increases sent alone")
 
     def autoscaling_managed(self, tables: Sequence[str]) -> set[ResourceId]:
         """Tables and GSIs with an Application Auto Scaling policy (two scalers would fight)."""

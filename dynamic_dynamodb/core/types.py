@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Generic, TypeVar
 
 
 class Dimension(str, enum.Enum):
@@ -122,34 +123,24 @@ class Usage:
 class DimensionHistory:
     """What the core remembers about one dimension between cycles."""
 
-    # Consecutive checks that wanted a decrease (the original counted cumulatively).
-    low_checks: int = 0
     # Active alarm ("high" / "low" / ""), so alarms fire when a condition starts.
     alarm: str = ""
-    # Recent demand samples (units/s, newest last) for modes that look back further
-    # than one window, e.g. the target mode's peak hold.
-    recent_demand: tuple[float, ...] = ()
-    # Time of the last sample appended to recent_demand, to avoid double counting.
-    last_sample_at: datetime | None = None
-    # Free-form numeric state for scaling modes (kept small and immutable).
-    extra: tuple[tuple[str, float], ...] = ()
+    # The scaling mode's own state (a frozen value of the mode's state type, see
+    # core/modes.py); None before the mode's first check.
+    mode_state: object | None = None
 
-    def get(self, key: str, default: float = 0.0) -> float:
-        for k, v in self.extra:
-            if k == key:
-                return v
-        return default
 
-    def with_extra(self, **values: float) -> DimensionHistory:
-        merged = dict(self.extra)
-        merged.update(values)
-        return DimensionHistory(
-            low_checks=self.low_checks,
-            alarm=self.alarm,
-            recent_demand=self.recent_demand,
-            last_sample_at=self.last_sample_at,
-            extra=tuple(sorted(merged.items())),
-        )
+StateT = TypeVar("StateT")
+
+
+@dataclass(frozen=True)
+class Proposal(Generic[StateT]):
+    """What a scaling mode wants for one dimension, before min/max and the guards, and
+    the mode's state to remember until the next check."""
+
+    target: int
+    reason: Reason
+    state: StateT
 
 
 @dataclass(frozen=True)

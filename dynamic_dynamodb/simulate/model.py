@@ -22,12 +22,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from dynamic_dynamodb.aws.metrics import window
-from dynamic_dynamodb.aws.tables import DynamoTables
 from dynamic_dynamodb.backend import MetricRequest
 from dynamic_dynamodb.core.types import (
+    Decision,
     Dimension,
     DimensionUsage,
     ResourceId,
@@ -250,18 +248,17 @@ class SimMetrics:
             if req.resource != self.table.id:
                 result[req.resource] = None
                 continue
-            start, _ = window(now, req.window_start_minutes, req.window_minutes)
+            start, _ = req.window(now)
             first = int((start - self.table.start).total_seconds() // 60)
             result[req.resource] = self.table.usage(first, req.window_minutes)
         return result
 
 
-class SimTables(DynamoTables):
-    """TablesApi over the simulated table. ``update`` is DynamoTables.update itself (one
-    UpdateTable; increases alone when DynamoDB refuses a decrease); only the call that
-    would go to AWS is replaced."""
+class SimTables:
+    """TablesApi over the simulated table: what DynamoDB would answer, refusals included
+    (the Scheduler's fallback after a refused decrease is core/fallback.py, as live)."""
 
-    def __init__(self, table: SimulatedTable) -> None:  # no boto3 clients
+    def __init__(self, table: SimulatedTable) -> None:
         self.table = table
 
     def list_tables(self) -> list[str]:
@@ -272,15 +269,14 @@ class SimTables(DynamoTables):
             raise TableGone(table)
         return self.table.state()
 
-    def _send(self, table: str, request: dict[str, Any]) -> None:
+    def update(self, table: str, decisions: Sequence[Decision]) -> None:
         if table != self.table.name:
             raise TableGone(table)
-        if "GlobalSecondaryIndexUpdates" in request:
+        if any(d.resource.is_gsi for d in decisions):
             raise AwsError(f"UpdateTable {table}: the simulated table has no GSI",
                            "ValidationException", transient=False)
-        throughput = request["ProvisionedThroughput"]
-        self.table.update(int(throughput["ReadCapacityUnits"]),
-                          int(throughput["WriteCapacityUnits"]))
+        for d in decisions:
+            self.table.update(d.reads.target, d.writes.target)
 
     def autoscaling_managed(self, tables: Sequence[str]) -> set[ResourceId]:
         return set()

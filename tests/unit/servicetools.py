@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
-from dynamic_dynamodb.backend import MetricRequest, UpdateResult
+from dynamic_dynamodb.backend import MetricRequest
 from dynamic_dynamodb.core.types import (
     Decision,
     DimensionUsage,
@@ -45,9 +45,8 @@ class FakeTables:
     def describe(self, table: str) -> TableState:
         return TableState(ResourceState(ResourceId(table), "ACTIVE", 10, 10))
 
-    def update(self, table: str, decisions: Sequence[Decision]) -> UpdateResult:
+    def update(self, table: str, decisions: Sequence[Decision]) -> None:
         self.updates.append(table)
-        return UpdateResult(tuple(d for d in decisions if d.changes))
 
     def autoscaling_managed(self, tables: Sequence[str]) -> set[ResourceId]:
         return set()

@@ -2,6 +2,7 @@
 
 import ast
 import pathlib
+import sys
 
 import pytest
 
@@ -51,3 +52,28 @@ def test_core_module_is_pure(path):
 
 def test_core_modules_found():
     assert len(list(CORE.glob("*.py"))) >= 6
+
+
+# The project's modules core/ may import: its own, and the frozen settings it reads.
+ALLOWED_PROJECT = ("dynamic_dynamodb.core", "dynamic_dynamodb.settings")
+
+
+def _imported(tree: ast.AST) -> list[str]:
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.append(node.module)
+    return names
+
+
+@pytest.mark.parametrize("path", sorted(CORE.glob("*.py")), ids=lambda p: p.name)
+def test_core_imports_only_itself_settings_and_the_standard_library(path):
+    for name in _imported(ast.parse(path.read_text())):
+        top = name.split(".")[0]
+        if top == "dynamic_dynamodb":
+            assert name.startswith(ALLOWED_PROJECT), f"{path.name} imports {name}"
+        else:
+            assert top == "__future__" or top in sys.stdlib_module_names, (
+                f"{path.name} imports {name}, which is not in the standard library")

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from dynamic_dynamodb.core.policy import Guards, decide
+from dynamic_dynamodb.core.policy import Facts, decide
 from dynamic_dynamodb.core.types import ResourceHistory
 from dynamic_dynamodb.settings import DecreasePlan, MaintenanceWindow
 
@@ -77,18 +77,42 @@ def test_maintenance_windows_gate_decreases(windows, hour, minute, decreases):
 
 
 def test_open_breaker_holds_decreases_not_increases():
-    guards = Guards(breaker_open=True, breaker_message="http://svc answered 503")
+    facts = Facts(breaker_open=True, breaker_message="http://svc answered 503")
     d = decide(state(), usage(read_pct=20, write_pct=95), policy(), ResourceHistory(), NOW,
-               guards)
+               facts)
     assert (d.reads.target, d.writes.target) == (100, 150)
     assert "circuit breaker open" in d.reads.reason.message
 
 
 def test_open_breaker_can_freeze_increases_too():
-    guards = Guards(breaker_open=True, breaker_message="timeout")
+    facts = Facts(breaker_open=True, breaker_message="timeout")
     p = policy(breaker_freezes_increases=True)
-    d = decide(state(), usage(read_pct=20, write_pct=95), p, ResourceHistory(), NOW, guards)
+    d = decide(state(), usage(read_pct=20, write_pct=95), p, ResourceHistory(), NOW, facts)
     assert (d.reads.target, d.writes.target) == (100, 100)
+
+
+# (id, managed by AWS Application Auto Scaling, ignore-aws-autoscaling, usage, expected)
+COEXISTENCE = [
+    ("managed-held", True, False, {"read_pct": 20, "write_pct": 95}, (100, 100, "aws-autoscaling")),
+    ("managed-held-without-metrics", True, False, None, (100, 100, "aws-autoscaling")),
+    ("managed-but-ignored", True, True, {"read_pct": 20, "write_pct": 95},
+     (50, 150, "below-lower-threshold")),
+    ("not-managed", False, False, {"read_pct": 20, "write_pct": 95},
+     (50, 150, "below-lower-threshold")),
+]
+
+
+@pytest.mark.parametrize("managed,ignore,used,expected", [c[1:] for c in COEXISTENCE],
+                         ids=[c[0] for c in COEXISTENCE])
+def test_a_resource_aws_autoscaling_manages_is_left_alone(managed, ignore, used, expected):
+    facts = Facts(managed_by_aws_autoscaling=managed)
+    p = policy(ignore_aws_autoscaling=ignore)
+    history = ResourceHistory()
+    d = decide(state(), None if used is None else usage(**used), p, history, NOW, facts)
+    assert (d.reads.target, d.writes.target, d.reads.reason.code) == expected
+    if expected[2] == "aws-autoscaling":
+        assert "ignore-aws-autoscaling" in d.writes.reason.message  # says how to override
+        assert d.history is history
 
 
 def test_throttled_dimension_is_never_decreased():

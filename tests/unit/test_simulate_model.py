@@ -9,6 +9,7 @@ import pytest
 
 from dynamic_dynamodb.aws.metrics import usage_from_series
 from dynamic_dynamodb.backend import MetricRequest
+from dynamic_dynamodb.core import fallback
 from dynamic_dynamodb.core.types import (
     Decision,
     Dimension,
@@ -179,17 +180,24 @@ def _decision(reads: tuple[int, int], writes: tuple[int, int]) -> Decision:
                     DimensionDecision(*writes, why), ResourceHistory())
 
 
-def test_refused_decrease_falls_back_to_increases_alone_like_dynamo_tables() -> None:
+def test_refused_decrease_falls_back_to_increases_alone_like_dynamodb() -> None:
+    """The simulated table refuses the combined call as DynamoDB does; the core's
+    fallback then sends the increase alone, which it accepts."""
     t = table([1.0] * 10, 100, update_lag_minutes=0)
     tables = SimTables(t)
     for reads in (90, 80, 70, 60):  # spend the day's free decreases
         tables.update("t", [_decision((t.reads, reads), (1, 1))])
+    wanted = [_decision((60, 50), (1, 5))]
 
-    result = tables.update("t", [_decision((60, 50), (1, 5))])
+    with pytest.raises(AwsError) as refused:
+        tables.update("t", wanted)
+    plan = fallback.after_refusal(wanted, refused.value.code)
+    assert plan is not None
+    tables.update("t", plan.send)
 
     assert (t.reads, t.writes) == (60, 5)
-    assert result.note == "decrease refused by DynamoDB; increases sent alone"
-    assert [(d.reads.target, d.writes.target) for d in result.applied] == [(60, 5)]
+    assert plan.note == "decrease refused by DynamoDB; increases sent alone"
+    assert [(d.reads.target, d.writes.target) for d in plan.send] == [(60, 5)]
 
 
 def test_reference_rows_oracle_on_demand_and_peak() -> None:

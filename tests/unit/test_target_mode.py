@@ -9,8 +9,8 @@ import pytest
 
 from dynamic_dynamodb.core import target
 from dynamic_dynamodb.core.policy import decide
+from dynamic_dynamodb.core.target import Projection, TargetState
 from dynamic_dynamodb.core.types import (
-    DimensionHistory,
     DimensionUsage,
     ResourceHistory,
     ResourceId,
@@ -42,9 +42,8 @@ def test_demand_without_per_minute_series_is_the_window_average() -> None:
     assert target.window_demand(window) == [12.0]
 
 
-def _history(samples: tuple[float, ...], minutes_ago: int) -> DimensionHistory:
-    return DimensionHistory(recent_demand=samples,
-                            last_sample_at=NOW - timedelta(minutes=minutes_ago))
+def _state(samples: tuple[float, ...], minutes_ago: int) -> TargetState:
+    return TargetState(samples=samples, last_sample_at=NOW - timedelta(minutes=minutes_ago))
 
 
 # (id, remembered samples, minutes since the last cycle, window, expected samples)
@@ -61,13 +60,13 @@ MERGES = [
                          ids=[m[0] for m in MERGES])
 def test_merge_samples(old: tuple[float, ...] | None, ago: int, window: list[float],
                        expected: tuple[float, ...]) -> None:
-    history = DimensionHistory() if old is None else _history(old, ago)
+    state = TargetState() if old is None else _state(old, ago)
 
-    assert target.merge_samples(history, window, NOW) == expected
+    assert target.merge_samples(state, window, NOW) == expected
 
 
 def test_merge_keeps_an_hour() -> None:
-    merged = target.merge_samples(DimensionHistory(), [1.0] * 100, NOW)
+    merged = target.merge_samples(TargetState(), [1.0] * 100, NOW)
 
     assert len(merged) == target.KEEP_MINUTES
 
@@ -100,7 +99,7 @@ PROPOSALS = [
                          [c[1:] for c in PROPOSALS], ids=[c[0] for c in PROPOSALS])
 def test_propose(p: DimensionPolicy, current: int, demand: list[float],
                  throttled: list[float] | None, expected: int, code: str) -> None:
-    proposal = target.propose(p, current, usage(demand, throttled), DimensionHistory(), NOW)
+    proposal = target.propose(p, current, usage(demand, throttled), TargetState(), NOW)
 
     assert (proposal.target, proposal.reason.code) == (expected, code)
     assert proposal.reason.message  # every decision says why
@@ -108,22 +107,21 @@ def test_propose(p: DimensionPolicy, current: int, demand: list[float],
 
 def test_a_projection_that_did_not_come_true_lowers_trust() -> None:
     # Four minutes ago the trend projected +40 from 100; demand stayed at 100.
-    history = DimensionHistory(
-        recent_demand=(100.0,) * 10, last_sample_at=NOW - timedelta(minutes=1),
-        extra=(("projection_at", NOW.timestamp() / 60 - 4), ("projection_base", 100.0),
-               ("projection_rise", 40.0), ("trend_trust", 1.0)))
+    state = TargetState(
+        samples=(100.0,) * 10, last_sample_at=NOW - timedelta(minutes=1), trend_trust=1.0,
+        projection=Projection(at_minute=NOW.timestamp() / 60 - 4, base=100.0, rise=40.0))
 
-    proposal = target.propose(P90, 100, usage([100.0] * 5), history, NOW)
+    proposal = target.propose(P90, 100, usage([100.0] * 5), state, NOW)
 
-    assert proposal.history.get("trend_trust") == pytest.approx(0.9)
-    assert proposal.history.get("projection_at") == -1.0
+    assert proposal.state.trend_trust == pytest.approx(0.9)
+    assert proposal.state.projection is None
 
 
 def test_a_trusted_less_trend_projects_less() -> None:
     rising = usage([100.0, 100.0, 100.0, 100.0, 130.0])
-    distrust = DimensionHistory(extra=(("trend_trust", 0.5),))
+    distrust = TargetState(trend_trust=0.5)
 
-    trusted = target.propose(P90, 100, rising, DimensionHistory(), NOW).target
+    trusted = target.propose(P90, 100, rising, TargetState(), NOW).target
     halved = target.propose(P90, 100, rising, distrust, NOW).target
 
     assert (trusted, halved) == (185, 165)  # 144.4 + 40 and 144.4 + 20
@@ -131,12 +129,13 @@ def test_a_trusted_less_trend_projects_less() -> None:
 
 def test_a_rise_records_a_projection_to_check() -> None:
     proposal = target.propose(P90, 100, usage([100.0, 100.0, 100.0, 100.0, 130.0]),
-                              DimensionHistory(), NOW)
+                              TargetState(), NOW)
 
-    assert proposal.history.get("projection_rise") == pytest.approx(40.0)
-    assert proposal.history.get("projection_base") == pytest.approx(130.0)
-    assert proposal.history.recent_demand[-1] == 130.0
-    assert proposal.history.last_sample_at == NOW
+    assert proposal.state.projection is not None
+    assert proposal.state.projection.rise == pytest.approx(40.0)
+    assert proposal.state.projection.base == pytest.approx(130.0)
+    assert proposal.state.samples[-1] == 130.0
+    assert proposal.state.last_sample_at == NOW
 
 
 def _decide(state: ResourceState, demand: list[float]) -> tuple[int, str]:
