@@ -30,8 +30,8 @@ def build_scheduler(config: Config, *, stop: threading.Event | None = None,
     clients = AwsClients(config.global_)
     return Scheduler(
         config,
-        tables=DynamoTables(clients),
-        metrics=CloudWatchMetrics(clients),
+        tables=DynamoTables(clients, stop=stop),
+        metrics=CloudWatchMetrics(clients, stop=stop),
         notifier=notifier or FanOut([LogNotifier(), SnsNotifier(clients.sns)]),
         clock=clock or SystemClock(stop),
         dry_run=dry_run,

@@ -1,16 +1,31 @@
-"""Translate botocore's exceptions into the project's own, with one clear message."""
+"""Translate botocore's exceptions into the project's own, with one clear message.
+
+An answer botocore cannot read is a bad answer of that call (``BadAnswer``), one line
+in the log and the traceback at debug level: botocore raises AttributeError or
+TypeError for a JSON list where it expects an object, the lean parser a ValueError for
+a body that is not JSON (botocore itself turns that into an empty result, which the
+callers check for).
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
 import botocore.exceptions
+import botocore.parsers
 
-from dynamic_dynamodb.errors import AwsError, AwsSetupError
+from dynamic_dynamodb.errors import AwsError, AwsSetupError, BadAnswer
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# What reading an answer that is not what the model says raises, in botocore's parsers
+# and the lean one (aws/fastparse.py).
+UNREADABLE_ANSWER = (botocore.parsers.ResponseParserError, ValueError, TypeError,
+                     AttributeError, KeyError)
 
 
 def error_code(exc: BaseException) -> str:
@@ -46,8 +61,13 @@ def translated(what: str) -> Iterator[None]:
         raise AwsError(f"{what}: {code}: {message}", code) from None
     except botocore.exceptions.BotoCoreError as exc:
         raise AwsError(f"{what}: {exc}", type(exc).__name__) from None
+    except UNREADABLE_ANSWER as exc:  # after botocore's own: some of those are ValueErrors
+        log.debug("%s: the answer could not be read", what, exc_info=True)
+        raise BadAnswer(f"{what}: the answer could not be read "
+                        f"({type(exc).__name__})") from None
 
 
 def call(what: str, fn: Callable[[], T]) -> T:
     with translated(what):
         return fn()
+

@@ -5,25 +5,30 @@ events), Sum per 60 s, at most 500 queries per call, StartTime/EndTime on whole
 minutes. A cycle makes ceil(4 x resources / 500) calls whatever the lookback windows:
 see ``CloudWatchMetrics.read``. An empty series is zero use (DynamoDB publishes nothing for an idle
 minute); a failed call makes every resource of that call unknown (None), and the
-core makes no decision for an unknown resource.
+core makes no decision for an unknown resource. So does an answer that cannot be read
+(not JSON, the wrong shape, a value that is not a number) or paging that does not end
+(aws/paging.py): one warning, that batch only.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import math
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from dynamic_dynamodb.aws.errors import translated
+from dynamic_dynamodb.aws.paging import SPARE_PAGES, StopGuard, pages
 from dynamic_dynamodb.aws.session import AwsClients
 from dynamic_dynamodb.backend import MetricRequest
 from dynamic_dynamodb.core.types import DimensionUsage, ResourceId, Usage
-from dynamic_dynamodb.errors import AwsError
+from dynamic_dynamodb.errors import AwsError, BadAnswer
 
 log = logging.getLogger(__name__)
 
 MAX_QUERIES_PER_CALL = 500
+MAX_DATAPOINTS_PER_PAGE = 100_800
 PERIOD = 60
 # (metric name, field): the four series per resource.
 SERIES = (
@@ -95,16 +100,18 @@ class CloudWatchMetrics:
     """The boto3 implementation of MetricsApi.
 
     ``max_queries_per_call`` is CloudWatch's limit; tests lower it to see batching
-    with few tables.
+    with few tables. Once ``stop`` is set no further call goes out (Stopped).
     """
 
     def __init__(self, clients: AwsClients,
-                 max_queries_per_call: int = MAX_QUERIES_PER_CALL) -> None:
+                 max_queries_per_call: int = MAX_QUERIES_PER_CALL,
+                 stop: threading.Event | None = None) -> None:
         if not len(SERIES) <= max_queries_per_call <= MAX_QUERIES_PER_CALL:
             raise ValueError(f"max_queries_per_call must be {len(SERIES)}.."
                              f"{MAX_QUERIES_PER_CALL}")
         self._clients = clients
         self._resources_per_call = max_queries_per_call // len(SERIES)
+        self._guard = StopGuard(stop)
 
     def read(self, requests: Sequence[MetricRequest],
              now: datetime) -> dict[ResourceId, Usage | None]:
@@ -130,27 +137,26 @@ class CloudWatchMetrics:
         queries, ids = build_queries(resources)
         series: list[dict[str, Series]] = [{} for _ in resources]
         failed: set[int] = set()
+        cloudwatch = self._guard.client(self._clients.cloudwatch)
+
+        def call(token: str | None) -> Any:
+            kwargs: dict[str, Any] = {"MetricDataQueries": queries, "StartTime": start,
+                                      "EndTime": end, "ScanBy": "TimestampAscending"}
+            if token:
+                kwargs["NextToken"] = token
+            return cloudwatch.get_metric_data(**kwargs)
+
         try:
-            with translated("GetMetricData"):
-                token: str | None = None
-                while True:
-                    kwargs: dict[str, Any] = {"MetricDataQueries": queries, "StartTime": start,
-                                              "EndTime": end, "ScanBy": "TimestampAscending"}
-                    if token:
-                        kwargs["NextToken"] = token
-                    response = self._clients.cloudwatch.get_metric_data(**kwargs)
-                    for res in response.get("MetricDataResults", []):
-                        index, name = ids[res["Id"]]
-                        if res.get("StatusCode") in ("InternalError", "Forbidden"):
-                            failed.add(index)
-                        points = series[index].setdefault(name, {})
-                        stamps, values = res.get("Timestamps", []), res.get("Values", [])
-                        for ts, value in zip(stamps, values, strict=False):
-                            minute = _minute(ts)
-                            points[minute] = points.get(minute, 0.0) + float(value)
-                    token = response.get("NextToken")
-                    if not token:
-                        break
+            for response in pages(call, what="GetMetricData", token_field="NextToken",
+                                  max_pages=max_pages(len(queries), start, end),
+                                  guard=self._guard):
+                for res in _results(response):
+                    index, name = _query(ids, res)
+                    if res.get("StatusCode") in ("InternalError", "Forbidden"):
+                        failed.add(index)
+                    points = series[index].setdefault(name, {})
+                    for minute, value in _datapoints(res):
+                        points[minute] = points.get(minute, 0.0) + value
         except AwsError as exc:
             log.warning("metrics unavailable for %d resource(s): %s", len(resources), exc)
             if not exc.transient:
@@ -163,8 +169,55 @@ class CloudWatchMetrics:
         }
 
 
+def max_pages(queries: int, start: datetime, end: datetime) -> int:
+    """The pages a correct GetMetricData answer can need, and a few spare: at most
+    ``queries`` x minutes datapoints, CloudWatch's page holding up to 100,800."""
+    minutes = max(1, math.ceil((end - start).total_seconds() / PERIOD))
+    return math.ceil(queries * minutes / MAX_DATAPOINTS_PER_PAGE) + SPARE_PAGES
+
+
+# -- reading one answer: anything not of the documented shape fails the batch ----------
+def _results(response: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    results = response.get("MetricDataResults")
+    if not isinstance(results, list):
+        raise BadAnswer("GetMetricData: the answer has no MetricDataResults list")
+    for res in results:
+        if not isinstance(res, Mapping):
+            raise BadAnswer(f"GetMetricData: a result is a {type(res).__name__}, "
+                            f"not an object")
+    return results
+
+
+def _query(ids: Mapping[str, tuple[int, str]], res: Mapping[str, Any]) -> tuple[int, str]:
+    qid = res.get("Id")
+    if not isinstance(qid, str) or qid not in ids:
+        raise BadAnswer(f"GetMetricData: a result for a query not asked ({qid!r:.40})")
+    return ids[qid]
+
+
+def _datapoints(res: Mapping[str, Any]) -> Iterator[tuple[int, float]]:
+    """(minute, value) of one result; BadAnswer for anything that is not a number at a
+    time."""
+    stamps, values = res.get("Timestamps", []), res.get("Values", [])
+    if not isinstance(stamps, list) or not isinstance(values, list) \
+            or len(stamps) != len(values):
+        raise BadAnswer(f"GetMetricData: {res.get('Id')}: Timestamps and Values do not "
+                        f"pair up")
+    for ts, value in zip(stamps, values, strict=True):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise BadAnswer(f"GetMetricData: {res.get('Id')}: a value that is not a number")
+        try:
+            minute = _minute(ts)
+        except (TypeError, ValueError, OverflowError, OSError):
+            raise BadAnswer(f"GetMetricData: {res.get('Id')}: a timestamp that is not a "
+                            f"time") from None
+        yield minute, float(value)
+
+
 def _minute(ts: datetime | float) -> int:
     """The start of the minute holding ``ts`` (a datetime, or epoch seconds as the
     lean parser returns them), in epoch seconds."""
+    if isinstance(ts, bool):
+        raise TypeError("a bool is not a time")
     seconds = ts if isinstance(ts, (int, float)) else ts.timestamp()
     return int(seconds) // PERIOD * PERIOD
