@@ -3,6 +3,11 @@
 The Scheduler (loop.py) returns a CycleReport with one Outcome per table or GSI it
 decided on; this module turns them into the log's words. The texts of notifications
 (SNS, the error notice) are in notify.py.
+
+"No decision" is an outcome of its own: a matched table or GSI that got none (its
+table failed, its metrics or facts were unknown, a stop came first), or a
+configuration that matched no table, is a ``NoDecision`` in the report, and a report
+with any is not ``ok``: ``--run-once`` and ``status`` exit 1.
 """
 
 from __future__ import annotations
@@ -10,7 +15,44 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from dynamic_dynamodb.core.types import Decision, Direction, ResourceId, ResourceState, Usage
+from dynamic_dynamodb.core.types import (
+    Decision,
+    Direction,
+    Reason,
+    ResourceId,
+    ResourceState,
+    Usage,
+)
+
+# Reason codes of a dimension's decision that mean the core made none (it held the
+# capacity because a fact was unknown), as opposed to deciding to keep it.
+UNDECIDED_REASONS = frozenset({"metrics-unknown"})
+# Reasons to skip a whole table that are decisions in themselves: an on-demand table
+# has no provisioned capacity to scale. Any other skip is no decision.
+DECIDED_SKIPS = frozenset({"on-demand"})
+
+
+@dataclass(frozen=True)
+class NoDecision:
+    """A matched table or GSI that got no decision this cycle, and why. ``subject`` is
+    the table or ``table/index``; "" for the configuration as a whole (no table
+    matched)."""
+
+    subject: str
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.message}" if self.subject else self.message
+
+
+def undecided(decision: Decision) -> Reason | None:
+    """Why ``decision`` is no decision (a dimension held because something was
+    unknown), or None when it is one."""
+    for d in (decision.reads, decision.writes):
+        if d.reason.code in UNDECIDED_REASONS:
+            return d.reason
+    return None
 
 
 @dataclass(frozen=True)
@@ -25,6 +67,9 @@ class Outcome:
     note: str = ""
     # What DescribeTable said (decrease bookkeeping for ``status``); None in old reports.
     state: ResourceState | None = None
+    # The change was sent but its outcome is unknown (a timeout, an unreadable answer):
+    # the next cycle's DescribeTable tells.
+    unconfirmed: bool = False
 
 
 @dataclass
@@ -39,10 +84,30 @@ class CycleReport:
     # Set when the whole cycle failed (e.g. ListTables): no table was handled.
     error: str | None = None
     error_kind: str | None = None
+    # Matched tables and GSIs (or the configuration) that got no decision, and why.
+    no_decisions: list[NoDecision] = field(default_factory=list)
+    # A stop request ended the cycle before every table was handled.
+    stopped: bool = False
+
+    def no_decision(self, subject: object, code: str, message: str) -> None:
+        """Record that ``subject`` (a table, a ResourceId, "" for the configuration) got
+        no decision this cycle; the first reason given for a subject is kept."""
+        name = str(subject)
+        if all(entry.subject != name for entry in self.no_decisions):
+            self.no_decisions.append(NoDecision(name, code, message))
 
     @property
     def ok(self) -> bool:
-        return not self.failed_tables and self.error is None
+        """Every matched table and GSI got a decision and nothing failed."""
+        return not self.failed_tables and self.error is None and not self.no_decisions
+
+    def problems(self) -> list[str]:
+        """What made the cycle not ``ok``, one line each."""
+        lines = [] if self.error is None else [f"cycle failed: {self.error}"]
+        lines += [f"{table}: {why}" for table, why in sorted(self.failed_tables.items())]
+        lines += [f"{entry}" for entry in self.no_decisions
+                  if entry.subject not in self.failed_tables]
+        return lines
 
 
 def format_outcome(outcome: Outcome, dry_run: bool = False) -> str:
@@ -63,6 +128,37 @@ def format_outcome(outcome: Outcome, dry_run: bool = False) -> str:
     suffix = f" [{outcome.note}]" if outcome.note else ""
     prefix = "[dry-run] " if dry_run and decision.changes else ""
     return f"{prefix}{decision.resource}: " + "; ".join(parts) + suffix
+
+
+def update_unconfirmed(message: str) -> str:
+    """The note on an outcome whose UpdateTable's outcome is unknown."""
+    return f"unconfirmed: {message}; DescribeTable tells next cycle"
+
+
+def update_confirmed(table: str, shown: str) -> str:
+    """The log line when DescribeTable shows that an unconfirmed UpdateTable was applied."""
+    return f"{table}: the unconfirmed UpdateTable of an earlier cycle was applied ({shown})"
+
+
+def update_not_applied(why: str, shown: str) -> str:
+    """The failure of a table whose unconfirmed UpdateTable turned out not applied."""
+    return (f"the UpdateTable of an earlier cycle was not applied (its outcome was unknown: "
+            f"{why}); DescribeTable shows {shown}")
+
+
+def no_match(regexes: list[str], listed: int) -> str:
+    """Why a configuration got no decision at all: its table names matched nothing."""
+    names = ", ".join(regexes) or "(none)"
+    return (f"no table matches the configured table names ({names}); ListTables returned "
+            f"{listed} table{'s' * (listed != 1)}")
+
+
+def run_once_failed(report: CycleReport) -> str:
+    """Why ``--run-once`` (or ``status``) exits 1: what got no decision, in short."""
+    problems = report.problems()
+    shown = "; ".join(problems[:5])
+    more = f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
+    return f"not every matched table got a decision: {shown}{more}"
 
 
 def table_failed(table: str, count: int, message: str, next_cycle: bool) -> str:
