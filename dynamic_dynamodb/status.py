@@ -109,6 +109,8 @@ def as_dict(report: CycleReport) -> dict[str, Any]:
         "checked_at": report.started.isoformat(),
         "resources": resources,
         "failed_tables": dict(report.failed_tables),
+        "no_decision": [{"subject": entry.subject, "code": entry.code,
+                         "message": entry.message} for entry in report.no_decisions],
         "error": getattr(report, "error", None),
     }
 
@@ -146,6 +148,10 @@ def render_table(report: CycleReport) -> str:
         lines.append("(no managed table found)")
     for table, why in sorted(report.failed_tables.items()):
         lines.append(f"{table}: FAILED: {why}")
+    for entry in report.no_decisions:
+        if entry.subject not in report.failed_tables:
+            lines.append(f"{entry.subject}: NO DECISION: {entry.message}" if entry.subject
+                         else f"NO DECISION: {entry.message}")
     error = getattr(report, "error", None)
     if error:
         lines.append(f"cycle failed: {error}")
