@@ -185,6 +185,7 @@ class DynamoTables:
                 kwargs["NextToken"] = token
             return autoscaling.describe_scaling_policies(**kwargs)
 
+        seen: set[str] = set()
         for page in pages(call, what="DescribeScalingPolicies", token_field="NextToken",
                           max_pages=math.ceil(MAX_SCALING_POLICIES / POLICIES_PER_PAGE)
                           + SPARE_PAGES, guard=self._guard):
@@ -193,6 +194,11 @@ class DynamoTables:
                 raise BadAnswer("DescribeScalingPolicies: the answer has no ScalingPolicies "
                                 "list")
             for policy in policies:
+                arn = policy.get("PolicyARN") if isinstance(policy, dict) else None
+                if isinstance(arn, str) and arn in seen:
+                    raise BadAnswer("DescribeScalingPolicies: a policy listed twice; paging "
+                                    "stopped")
+                seen.add(str(arn))
                 resource_id = policy.get("ResourceId") if isinstance(policy, dict) else None
                 rid = _resource_from_scaling_id(resource_id) \
                     if isinstance(resource_id, str) else None
