@@ -148,10 +148,10 @@ def render_table(report: CycleReport) -> str:
         lines.append("(no managed table found)")
     for table, why in sorted(report.failed_tables.items()):
         lines.append(f"{table}: FAILED: {why}")
-    for entry in report.no_decisions:
-        if entry.subject not in report.failed_tables:
-            lines.append(f"{entry.subject}: NO DECISION: {entry.message}" if entry.subject
-                         else f"NO DECISION: {entry.message}")
+    for missing in report.no_decisions:
+        if missing.subject not in report.failed_tables:
+            lines.append(f"{missing.subject}: NO DECISION: {missing.message}" if missing.subject
+                         else f"NO DECISION: {missing.message}")
     error = getattr(report, "error", None)
     if error:
         lines.append(f"cycle failed: {error}")
