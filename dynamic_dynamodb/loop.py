@@ -352,7 +352,7 @@ class Scheduler:
         states = {resource.id: resource for resource in state.resources}
         shown = ", ".join(
             f"{rid} reads {states[rid].reads}, writes {states[rid].writes}" if rid in states
-            else f"{rid} absent" for rid in sorted(sent.targets))
+            else f"{rid} absent" for rid in sorted(sent.targets, key=str))
         if all(rid in states and (states[rid].reads, states[rid].writes) == wanted
                for rid, wanted in sent.targets.items()):
             log.info("%s", update_confirmed(table, shown))

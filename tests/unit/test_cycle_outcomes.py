@@ -19,7 +19,13 @@ from dynamic_dynamodb.core.types import Decision, ResourceId, TableState, Usage
 from dynamic_dynamodb.errors import AwsError, BadAnswer, Stopped, UpdateUnconfirmed
 from dynamic_dynamodb.loop import Scheduler
 from dynamic_dynamodb.report import CycleReport, NoDecision, run_once_failed
-from dynamic_dynamodb.settings import Config, DecreasePlan, GlobalConfig, TablePolicy
+from dynamic_dynamodb.settings import (
+    Config,
+    DecreasePlan,
+    GlobalConfig,
+    GsiPolicy,
+    TablePolicy,
+)
 
 from .schedtools import FakeClock, FakeMetrics, FakeNotifier, FakeTables, table
 
@@ -267,6 +273,24 @@ def test_an_unconfirmed_update_is_checked_by_the_next_cycles_describe(
     assert ("t1" in second.failed_tables) is expect.failed
     assert ("t1" in run.unconfirmed) is expect.pending
     assert tuple(notifier.events) == expect.events
+
+
+def test_an_unconfirmed_update_of_a_table_and_its_gsi_is_checked_as_one() -> None:
+    """Regression (found by benchmarks/soak.py): the table and its GSI in one update."""
+    section = dataclasses.replace(SECTION, gsis=(GsiPolicy(
+        key="^by_owner$", table_key="^t", decrease_plan=DecreasePlan(pacing=False)),))
+    tables = AlwaysUnconfirmed([table("t1", 10, 10, "by_owner")])
+    run = scheduler(tables, FakeMetrics(used={"t1": HOT, "t1/by_owner": HOT}),
+                    sections=(section,))
+    run.run_cycle()
+    assert set(run.unconfirmed["t1"].targets) == {ResourceId("t1"), ResourceId("t1", "by_owner")}
+
+    second = run.run_cycle()
+
+    assert second.failed_tables == {"t1": "the UpdateTable of an earlier cycle was not applied "
+                                          "(its outcome was unknown: UpdateTable t1: timed "
+                                          "out); DescribeTable shows t1 reads 10, writes 10, "
+                                          "t1/by_owner reads 10, writes 10"}
 
 
 def test_an_unconfirmed_update_that_was_not_applied_counts_until_one_is_confirmed() -> None:
