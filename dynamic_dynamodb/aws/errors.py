@@ -1,10 +1,11 @@
 """Translate botocore's exceptions into the project's own, with one clear message.
 
 An answer botocore cannot read is a bad answer of that call (``BadAnswer``), one line
-in the log and the traceback at debug level: botocore raises AttributeError or
-TypeError for a JSON list where it expects an object, the lean parser a ValueError for
-a body that is not JSON (botocore itself turns that into an empty result, which the
-callers check for).
+in the log and the traceback at debug level: a ResponseParserError (the lean parser's
+MalformedAnswer is one), or what botocore's parsers raise on a JSON list where they
+expect an object (AttributeError, TypeError), or a ValueError for a body that is not
+JSON. botocore itself turns a 200 whose body is not JSON into an empty result, with no
+error: the callers check that what they need is there.
 """
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ log = logging.getLogger(__name__)
 
 # What reading an answer that is not what the model says raises, in botocore's parsers
 # and the lean one (aws/fastparse.py).
-UNREADABLE_ANSWER = (botocore.parsers.ResponseParserError, ValueError, TypeError,
-                     AttributeError, KeyError)
+UNREADABLE_ANSWER = (ValueError, TypeError, AttributeError, KeyError)
 
 
 def error_code(exc: BaseException) -> str:
@@ -59,6 +59,11 @@ def translated(what: str) -> Iterator[None]:
                     "InvalidSignatureException", "AccessDeniedException", "AccessDenied"):
             raise AwsError(f"{what}: {code}: {message}", code, transient=False) from None
         raise AwsError(f"{what}: {code}: {message}", code) from None
+    except botocore.parsers.ResponseParserError as exc:  # before BotoCoreError: a parser's
+        # error may be both (aws/fastparse.py's MalformedAnswer is)
+        log.debug("%s: the answer could not be read", what, exc_info=True)
+        raise BadAnswer(f"{what}: the answer could not be read "
+                        f"({type(exc).__name__})") from None  # the body only at debug
     except botocore.exceptions.BotoCoreError as exc:
         raise AwsError(f"{what}: {exc}", type(exc).__name__) from None
     except UNREADABLE_ANSWER as exc:  # after botocore's own: some of those are ValueErrors
