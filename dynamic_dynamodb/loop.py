@@ -349,10 +349,13 @@ class Scheduler:
         applied (logged), still UPDATING (asked again next cycle), or not applied (the
         table's failure, counted like any other)."""
         sent = self.unconfirmed.pop(table)
-        states = {resource.id: resource for resource in state.resources}
+        # Only what DescribeTable said in full (a resource without readable capacities
+        # can confirm nothing).
+        states = {resource.id: resource for resource in state.resources
+                  if isinstance(resource, ResourceState)}
         shown = ", ".join(
             f"{rid} reads {states[rid].reads}, writes {states[rid].writes}" if rid in states
-            else f"{rid} absent" for rid in sorted(sent.targets, key=str))
+            else f"{rid} unreadable or absent" for rid in sorted(sent.targets, key=str))
         if all(rid in states and (states[rid].reads, states[rid].writes) == wanted
                for rid, wanted in sent.targets.items()):
             log.info("%s", update_confirmed(table, shown))

@@ -90,9 +90,10 @@ class Row:
     lands_with: str | None = None
 
 
-METRICS_UNKNOWN = "metrics unavailable"
-# What the core says of a dimension without a decision, whatever made its metrics unknown.
-NO_DECISION = "no decision this cycle"
+# What the core says of a dimension without a decision, whatever made its metrics
+# unknown (a failed call: "metrics unavailable: ...", a series that cannot be used:
+# "metrics unknown (...): ...").
+METRICS_UNKNOWN = "no decision this cycle"
 ZERO_ALLOWED = ("allow-scaling-down-reads-on-0-percent: true\n"
                 "allow-scaling-down-writes-on-0-percent: true\n")
 UNCONFIRMED = "DescribeTable tells next cycle"
@@ -175,7 +176,7 @@ ROWS: tuple[Row, ...] = (
              path="Table.ProvisionedThroughput.ReadCapacityUnits", value="lots"),),
         frozenset({HOT}), "m{n}-hot"),
     Row("describe-table-missing", (ddb("DescribeTable", "drop", COLD, path="Table"),),
-        frozenset({COLD, GSI}), "DescribeTable m{n}-cold: the answer has no Table"),
+        frozenset({COLD, GSI}), "DescribeTable m{n}-cold: the answer"),
     Row("describe-no-status", (ddb("DescribeTable", "drop", HOT, path="Table.TableStatus"),),
         frozenset({HOT}), "status UNKNOWN"),
     Row("describe-no-provisioned-throughput",
@@ -191,22 +192,22 @@ ROWS: tuple[Row, ...] = (
         frozenset({GSI}), "m{n}-cold/by_day", lands_with="item 2"),
     Row("metrics-not-json", (cw("non_json"),), ALL, METRICS_UNKNOWN),
     Row("metrics-wrong-shape", (cw("wrong_shape", value={"MetricDataResults": "none"}),),
-        ALL, "no MetricDataResults list"),
+        ALL, METRICS_UNKNOWN),
     Row("metrics-endless-token", (cw("endless_token"),), ALL, "still paging after"),
     Row("metrics-same-token", (cw("endless_token", token="same"),), ALL, "came back twice"),
     Row("metrics-partial-data-endless", (cw("partial_data"), cw("endless_token")), ALL,
         "still paging after"),
     Row("metrics-timestamps-dropped", (cw("drop", path="MetricDataResults[*].Timestamps"),),
-        ALL, "do not pair up"),
+        ALL, METRICS_UNKNOWN),
     Row("metrics-value-not-a-number",
         (cw("replace", path="MetricDataResults[*].Values[*]", value="ten"),), ALL,
-        "not a number"),
-    Row("metrics-empty", (cw("empty"),), ALL, NO_DECISION, options=ZERO_ALLOWED,
+        METRICS_UNKNOWN),
+    Row("metrics-empty", (cw("empty"),), ALL, METRICS_UNKNOWN, options=ZERO_ALLOWED,
         lands_with="item 1"),
     Row("metrics-negative-values",
         (cw("replace", path="MetricDataResults[*].Values[*]", value=-10),), ALL,
-        NO_DECISION, lands_with="item 1"),
-    Row("metrics-partial-data", (cw("partial_data"),), ALL, NO_DECISION,
+        METRICS_UNKNOWN, lands_with="item 1"),
+    Row("metrics-partial-data", (cw("partial_data"),), ALL, METRICS_UNKNOWN,
         lands_with="item 1"),
     Row("metrics-throttle-series-missing",
         tuple(cw("drop", path=f"MetricDataResults[{i}]") for i in READ_THROTTLE_RESULTS),
