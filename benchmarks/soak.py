@@ -335,8 +335,9 @@ def soak(minutes: float, tables: int, interval: int, fault_seconds: float,
             start = process_figures(daemon.pid)
             say(f"first cycle done: {start}")
             peak = dict(start)
+            each_minute: list[dict[str, float]] = []
             faults = run_schedule(control, cloudwatch, tables, daemon, minutes, fault_seconds,
-                                  clean_seconds, peak, say)
+                                  clean_seconds, peak, each_minute, say)
             end = process_figures(daemon.pid)
             stop_started = time.monotonic()
             daemon.send_signal(signal.SIGTERM)
@@ -350,7 +351,7 @@ def soak(minutes: float, tables: int, interval: int, fault_seconds: float,
         output = (workdir / "daemon.out").read_text()
         return {
             "minutes": minutes, "tables": tables, "check_interval": interval,
-            "start": start, "end": end, "peak": peak,
+            "start": start, "end": end, "peak": peak, "each_minute": each_minute,
             "cycles": status.cycles, "failed_cycles": status.failed_cycles,
             "table_failures": status.table_failures, "changes": status.changes,
             "faults_armed": faults, "tracebacks": text.count("Traceback"),
@@ -362,9 +363,11 @@ def soak(minutes: float, tables: int, interval: int, fault_seconds: float,
 
 def run_schedule(control: Any, cloudwatch: Any, tables: int, daemon: subprocess.Popen[bytes],
                  minutes: float, fault_seconds: float, clean_seconds: float,
-                 peak: dict[str, float], say: Any) -> list[str]:
+                 peak: dict[str, float], each_minute: list[dict[str, float]],
+                 say: Any) -> list[str]:
     """Arm the faults in turn until ``minutes`` are over; publish each new minute of
-    metrics; keep the peaks of the daemon's figures. The names of the faults armed."""
+    metrics; keep the peaks of the daemon's figures, and the figures as each new minute
+    is published. The names of the faults armed."""
     end = time.monotonic() + minutes * 60
     published = whole_minute(datetime.now(timezone.utc), 1)
     armed: list[str] = []
@@ -379,10 +382,12 @@ def run_schedule(control: Any, cloudwatch: Any, tables: int, daemon: subprocess.
             until = min(end, time.monotonic() + seconds)
             while time.monotonic() < until and daemon.poll() is None:
                 newest = whole_minute(datetime.now(timezone.utc), 1)
+                figures = process_figures(daemon.pid)
                 if newest > published:
                     publish(cloudwatch, tables, [newest])
                     published = newest
-                for key, value in process_figures(daemon.pid).items():
+                    each_minute.append(figures)
+                for key, value in figures.items():
                     peak[key] = max(peak[key], value)
                 time.sleep(1.0)
             if clear:
@@ -403,6 +408,8 @@ def print_result(result: dict[str, Any]) -> None:
                              ("threads", "threads", "{:.0f}")):
         print(f"{label:24}{form.format(start[key]):>10}{form.format(end[key]):>10}"
               f"{form.format(peak[key]):>10}")
+    print("resident memory each minute (MB): "
+          + " ".join(f"{figures['rss_mb']:.1f}" for figures in result["each_minute"]))
     print(f"cycles {result['cycles']} (failed as a whole: {result['failed_cycles']}), "
           f"table failures {result['table_failures']}, changes {result['changes']}, "
           f"tracebacks in the log {result['tracebacks']}, secret printed: "
