@@ -153,7 +153,7 @@ def stop_daemon(options: DaemonOptions, timeout: float | None = None) -> int:
     except StillRunning as exc:
         _say_sigkill(name, exc.pid, exc.timeout)
         raise
-    pid = stopped.pid if stopped.pid else "?"
+    pid = stopped.pid or "?"
     if stopped.outcome is StopOutcome.NOT_RUNNING:
         click.echo(f"{name} is not running (no pid file {stopped.path})")
     elif stopped.outcome is StopOutcome.STALE:
@@ -178,7 +178,7 @@ def _free_pid_file(options: DaemonOptions) -> PidFile:
     pid_file = daemon.free_pid_file(options)
     if pid_file.removed_stale:
         click.echo(f"removed a stale pid file {pid_file.path} (pid "
-                   f"{pid_file.stale_pid if pid_file.stale_pid else '?'} is not running)",
+                   f"{pid_file.stale_pid or '?'} is not running)",
                    err=True)
     return pid_file
 

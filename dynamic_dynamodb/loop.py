@@ -358,7 +358,7 @@ class Scheduler:
     def _notify(self, event: ScaleEvent, policy: ResourcePolicy) -> None:
         try:
             self.notifier.notify(event, policy.sns_topic_arn, policy.sns_message_types)
-        except Exception as exc:  # a failed notification is never fatal
+        except Exception as exc:  # noqa: BLE001 - a failed notification is never fatal
             log.warning("notification failed for %s: %s", event.resource, exc)
 
     def _table_failed(self, table: str, message: str, report: CycleReport,

@@ -61,7 +61,7 @@ class SnsNotifier:
         try:
             self._sns.publish(TopicArn=topic_arn, Subject=subject,  # type: ignore[attr-defined]
                               Message=event.message)
-        except Exception as exc:  # a failed publish is logged, never fatal
+        except Exception as exc:  # noqa: BLE001 - a failed publish is logged, never fatal
             log.warning("SNS publish to %s failed: %s", topic_arn, exc)
 
 

@@ -155,7 +155,7 @@ class CloudWatchMetrics:
             log.warning("metrics unavailable for %d resource(s): %s", len(resources), exc)
             if not exc.transient:
                 raise
-            return {rid: None for rid in resources}
+            return dict.fromkeys(resources)
         return {
             r.resource: None if i in failed else usage_from_series(series[i], w[0],
                                                                     r.window_minutes)

@@ -85,7 +85,7 @@ def test_cloudwatch_shows_a_minute_two_minutes_after_it_ends() -> None:
 def test_metrics_equal_what_aws_metrics_builds_from_cloudwatch_points() -> None:
     t = table([5.0] * 5 + [30.0, 40.0, 8.0, 9.0], 10)
     play(t, 9)
-    published = range(0, t.published_until())
+    published = range(t.published_until())
     stamp = [int((START + timedelta(minutes=k)).timestamp()) for k in range(9)]
     series = {
         "reads_consumed": {stamp[k]: t.consumed_sum[k] for k in published},
