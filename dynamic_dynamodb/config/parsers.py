@@ -97,6 +97,15 @@ def at_most(parser: Parser, limit: float, unit: str = "") -> Parser:
     return parse
 
 
+def at_least(parser: Parser, floor: float, unit: str = "") -> Parser:
+    def parse(text: str) -> Any:
+        value = parser(text)
+        if value < floor:
+            raise ValueError(f"must be at least {floor:g}{unit}")
+        return value
+    return parse
+
+
 def choice(*choices: str) -> Parser:
     def parse(text: str) -> str:
         value = text.strip().lower()
@@ -188,6 +197,18 @@ def parse_region(text: str) -> str:
     value = text.strip()
     if not _REGION.fullmatch(value):
         raise ValueError("expected an AWS region name such as us-east-1")
+    return value
+
+
+# DynamoDB's rule for table names.
+_TABLE_NAME = re.compile(r"[a-zA-Z0-9_.-]{3,255}")
+
+
+def parse_table_name(text: str) -> str:
+    value = text.strip()
+    if not _TABLE_NAME.fullmatch(value):
+        raise ValueError("expected a DynamoDB table name: 3 to 255 letters, digits, "
+                         "'_', '-' or '.'")
     return value
 
 
