@@ -22,13 +22,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import botocore.exceptions
 
 from dynamic_dynamodb.aws.errors import error_code, translated
+from dynamic_dynamodb.aws.session import AwsClients
 from dynamic_dynamodb.errors import AwsError
+from dynamic_dynamodb.settings import GlobalConfig
 
 log = logging.getLogger(__name__)
 
@@ -195,3 +197,28 @@ def owners(store: DynamoLeaseStore) -> dict[str, tuple[str | None, float | None]
     ``status``."""
     return {item.key: (item.owner, item.expires_at if item.owner else None)
             for item in store.scan()}
+
+
+def lease_client_settings(glob: GlobalConfig) -> GlobalConfig:
+    """The settings of the lease table's client: ``lease-region`` (else the global region),
+    ``lease-profile`` (else the global credentials), one attempt per call (the next round
+    is the retry) and timeouts that fit a renewal interval (settings.LeaseTiming)."""
+    timing = glob.lease_timing
+    own_profile = glob.lease_profile is not None
+    return replace(
+        glob,
+        region=glob.lease_region or glob.region,
+        profile=glob.lease_profile if own_profile else glob.profile,
+        aws_access_key_id=None if own_profile else glob.aws_access_key_id,
+        aws_secret_access_key=None if own_profile else glob.aws_secret_access_key,
+        connect_timeout=min(glob.connect_timeout, timing.call_timeout),
+        read_timeout=min(glob.read_timeout, timing.call_timeout),
+        max_attempts=1,
+    )
+
+
+def store_from_config(glob: GlobalConfig) -> DynamoLeaseStore:
+    """The lease table named by ``lease-table``, through its own client."""
+    assert glob.lease_table is not None, "no lease-table configured"
+    clients = AwsClients(lease_client_settings(glob))
+    return DynamoLeaseStore(clients.dynamodb, glob.lease_table)

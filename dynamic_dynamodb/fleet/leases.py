@@ -42,8 +42,8 @@ from typing import Protocol, TypeVar
 
 from dynamic_dynamodb.errors import AwsError
 from dynamic_dynamodb.fleet.lease_plan import Plan, Sighting, act_from, observe, plan_round
-from dynamic_dynamodb.fleet.lease_store import LeaseItem
-from dynamic_dynamodb.settings import LeaseTiming
+from dynamic_dynamodb.fleet.lease_store import LeaseItem, store_from_config
+from dynamic_dynamodb.settings import GlobalConfig, LeaseTiming
 
 log = logging.getLogger("dynamic_dynamodb.leases")
 
@@ -80,6 +80,12 @@ class LeaseStore(Protocol):
 def default_worker_id() -> str:
     """Host name and process id: unique among replicas without configuration."""
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def coordinator_from_config(glob: GlobalConfig) -> LeaseCoordinator:
+    """The coordinator the configuration asks for (``lease-table`` set), not started."""
+    return LeaseCoordinator(store_from_config(glob), glob.worker_id or default_worker_id(),
+                            glob.lease_timing)
 
 
 @dataclass
@@ -195,9 +201,20 @@ class LeaseCoordinator:
             with self._lock:
                 self._rounds += 1
                 self._round_done.notify_all()
-            self._wake.wait(max(0.0, self.timing.renew_interval
-                                - (self._monotonic() - started)))
+            self._wake.wait(self.next_round_in(started))
             self._wake.clear()
+
+    def next_round_in(self, started: float) -> float:
+        """Seconds until the next round: a renewal interval after this one started, or
+        sooner when another worker's lease expires before that (it stopped renewing), so
+        that a dead worker's targets are taken over a lease duration after its last
+        renewal was seen, not up to a renewal interval later."""
+        now = self._monotonic()
+        due = started + self.timing.renew_interval
+        expiries = [s.since + self.timing.duration for s in self._seen.values()
+                    if s.owner is not None and s.owner != self.worker_id]
+        soonest = min((e for e in expiries if e > now), default=due)
+        return max(0.0, min(due, soonest) - now)
 
     # -- one round --------------------------------------------------------------------------
     def run_round(self) -> Plan | None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from dynamic_dynamodb.errors import AwsError
 from dynamic_dynamodb.fleet.lease_store import LeaseItem
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -34,7 +37,7 @@ class FakeLeaseTable:
     latency: float = 0.0
     created: int = 0
 
-    def apply(self, change: Callable[[], object]) -> object:
+    def apply(self, change: Callable[[], T]) -> T:
         self.clock.advance(self.latency / 2)
         result = change()
         self.clock.advance(self.latency / 2)
@@ -61,8 +64,7 @@ class FakeLeaseStore:
 
     def scan(self) -> list[LeaseItem]:
         self._check("scan")
-        return list(self.table.apply(lambda: sorted(self.table.items.values(),  # type: ignore[arg-type]
-                                                     key=lambda i: i.key)))
+        return self.table.apply(lambda: sorted(self.table.items.values(), key=lambda i: i.key))
 
     def create(self, key: str) -> bool:
         self._check("create")
@@ -73,7 +75,7 @@ class FakeLeaseStore:
             self.table.items[key] = LeaseItem(key, None, 0)
             self.table.created += 1
             return True
-        return bool(self.table.apply(change))
+        return self.table.apply(change)
 
     def take(self, seen: LeaseItem, worker: str, expires_at: float,
              duration: float) -> LeaseItem | None:
@@ -85,7 +87,7 @@ class FakeLeaseStore:
                 return None
             return self._set(replace(now, owner=worker, counter=now.counter + 1,
                                      expires_at=expires_at, duration=duration))
-        return self.table.apply(change)  # type: ignore[return-value]
+        return self.table.apply(change)
 
     def renew(self, key: str, worker: str, expires_at: float,
               duration: float) -> LeaseItem | None:
@@ -97,7 +99,7 @@ class FakeLeaseStore:
                 return None
             return self._set(replace(now, counter=now.counter + 1, expires_at=expires_at,
                                      duration=duration))
-        return self.table.apply(change)  # type: ignore[return-value]
+        return self.table.apply(change)
 
     def release(self, key: str, worker: str) -> bool:
         self._check("release")
@@ -108,7 +110,7 @@ class FakeLeaseStore:
                 return False
             self._set(replace(now, owner=None, counter=now.counter + 1, expires_at=None))
             return True
-        return bool(self.table.apply(change))
+        return self.table.apply(change)
 
     def _set(self, item: LeaseItem) -> LeaseItem:
         self.table.items[item.key] = item

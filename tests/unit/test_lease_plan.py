@@ -32,9 +32,9 @@ class Case:
 def table_of(case: Case) -> tuple[dict[str, LeaseItem], dict[str, Sighting]]:
     items, seen = {}, {}
     for entry in case.table.split():
-        key, _, owner = entry.partition("=")
-        expired = owner.endswith("!")
-        owner = owner.rstrip("!") or None
+        key, _, text = entry.partition("=")
+        expired = text.endswith("!")
+        owner = text.rstrip("!") or None
         items[key] = LeaseItem(key, owner, 7)
         seen[key] = Sighting(owner, 7, NOW - (D + 1 if expired else 1))
     return items, seen

@@ -278,3 +278,30 @@ def test_never_two_workers_acting_on_one_target(seed: int) -> None:
     for target in TARGETS:
         acting = [n for n, w in fleet.workers.items() if w.may_act(target)]
         assert acting == [owners[target]], (target, acting, owners[target])
+
+
+def test_the_next_round_comes_when_another_workers_lease_expires() -> None:
+    """A lease is seen renewed when a scan answers, a little after the round started; a
+    lease duration later falls just after a round: the next one is brought forward to it
+    instead of a whole renewal interval later."""
+    fleet = Fleet()
+    first = fleet.add("w1")
+    fleet.add("w2")
+    fleet.rounds(8)
+    fleet.table.latency = 0.05  # this round's scan answers 0.3 s after it started
+    started = fleet.clock.now
+    first.run_round()
+    # Live owners renew every interval: none of their leases expires before the next one.
+    assert first.next_round_in(started) == pytest.approx(TIMING.renew_interval - 0.3)
+    del fleet.workers["w2"]  # killed right after its last renewal
+    fleet.table.latency = 0.01  # the next scans answer 0.06 s after their round started
+    for _ in range(3):
+        fleet.clock.now = started + TIMING.renew_interval
+        started = fleet.clock.now
+        first.run_round()
+    wait = first.next_round_in(started)
+    assert wait == pytest.approx(0.3 - 0.06)  # not the 1.94 s left of the interval
+    assert list(fleet.owners().values()).count("w2") == 5
+    fleet.clock.advance(wait)
+    first.run_round()
+    assert list(fleet.owners().values()).count("w1") == 10
