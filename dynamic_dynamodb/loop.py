@@ -45,6 +45,7 @@ from dynamic_dynamodb.core.types import (
 )
 from dynamic_dynamodb.cost import FirstEstimate
 from dynamic_dynamodb.errors import AwsError, AwsSetupError, DynamicDynamoDBError
+from dynamic_dynamodb.foreign_watch import ForeignChanges
 from dynamic_dynamodb.notify import failures_event, outcome_events
 from dynamic_dynamodb.report import (
     CycleReport,
@@ -158,6 +159,8 @@ class Scheduler:
         self._hooks += [ReportObserver(observe) for observe in observers]
         self._warned: set[str] = set()
         self._autoscaling = AutoscalingPolicies(tables)
+        # Changes to managed tables that this process did not make (another instance).
+        self._foreign = ForeignChanges()
         self._cost_estimate = FirstEstimate()
         # Whether another cycle follows this one (not for run(run_once=True)): failure
         # lines promise a retry only then.
@@ -215,9 +218,11 @@ class Scheduler:
                                    report)
                 self.failures.pop(item.name, None)
             except DynamicDynamoDBError as exc:
+                self._foreign.forget(item.name)
                 self._table_failed(item.name, str(exc), report, _error_kind(exc))
             except Exception as exc:  # a bug or an odd answer: this table only, with traceback
                 log.exception("%s: unexpected error", item.name)
+                self._foreign.forget(item.name)
                 self._table_failed(item.name, f"unexpected error: {exc!r}", report,
                                    type(exc).__name__)
         report.duration = time.monotonic() - started
@@ -234,6 +239,7 @@ class Scheduler:
             del self.history[rid]
         for name in [name for name in self.failures if name not in managed]:
             del self.failures[name]
+        self._foreign.keep_only(managed)
 
     def _describe_all(self, work: list[_Work]) -> None:
         def describe(item: _Work) -> None:
@@ -322,6 +328,11 @@ class Scheduler:
                                     self.history.get(state.id, ResourceHistory()), now, facts))
 
         decisions, applied, note = self._apply(item.name, decisions)
+        if self.config.global_.lease_table is None:  # with leases, hand-overs are expected
+            self._foreign.checked(
+                [state for state, _ in item.resources if state.id not in managed_elsewhere],
+                [d for d in decisions if d.resource in applied], now,
+                self.config.global_.check_interval)
         policies = {state.id: policy for state, policy in item.resources}
         states = {state.id: state for state, _ in item.resources}
         for decision in decisions:
