@@ -143,7 +143,8 @@ class Scheduler:
                  call_counts: Callable[[], dict[str, int]] | None = None,
                  observers: Sequence[Callable[[CycleReport], None]] = (),
                  stop: threading.Event | None = None,
-                 hooks: Sequence[CycleHooks] = ()) -> None:
+                 hooks: Sequence[CycleHooks] = (),
+                 may_act: Callable[[], bool] | None = None) -> None:
         self.config = config
         self.tables = tables
         self.metrics = metrics
@@ -161,6 +162,9 @@ class Scheduler:
         self._autoscaling = AutoscalingPolicies(tables)
         # Changes to managed tables that this process did not make (another instance).
         self._foreign = ForeignChanges()
+        # Asked right before each UpdateTable: False while this worker does not hold a
+        # valid lease on the target (fleet/leases.py); None: no coordination.
+        self.may_act = may_act
         self._cost_estimate = FirstEstimate()
         # Whether another cycle follows this one (not for run(run_once=True)): failure
         # lines promise a retry only then.
@@ -350,6 +354,9 @@ class Scheduler:
         changing = [d for d in decisions if d.changes]
         if not changing or self.dry_run:
             return decisions, set(), ""
+        if self.may_act is not None and not self.may_act():
+            held = fallback.without_lease(decisions)
+            return list(held.decisions), set(), held.note
         try:
             self.tables.update(table, changing)
             return decisions, {d.resource for d in changing}, ""
@@ -357,6 +364,9 @@ class Scheduler:
             plan = fallback.after_refusal(decisions, exc.code)
             if plan is None:
                 raise
+        if plan.send and self.may_act is not None and not self.may_act():
+            held = fallback.without_lease(plan.decisions)  # the lease lapsed in between
+            return list(held.decisions), set(), f"{plan.note}; {held.note}"
         if plan.send:
             self.tables.update(table, plan.send)
         return list(plan.decisions), {d.resource for d in plan.send}, plan.note
