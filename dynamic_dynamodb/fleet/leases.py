@@ -36,7 +36,8 @@ import random
 import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -86,6 +87,22 @@ def coordinator_from_config(glob: GlobalConfig) -> LeaseCoordinator:
     """The coordinator the configuration asks for (``lease-table`` set), not started."""
     return LeaseCoordinator(store_from_config(glob), glob.worker_id or default_worker_id(),
                             glob.lease_timing)
+
+
+@contextmanager
+def lease_coordination(glob: GlobalConfig) -> Iterator[LeaseCoordinator | None]:
+    """The running coordinator while the service runs (None without ``lease-table``):
+    started before the first cycle, stopped with its leases released when the block
+    ends, which must be after the Schedulers have stopped acting."""
+    if glob.lease_table is None:
+        yield None
+        return
+    coordinator = coordinator_from_config(glob)
+    coordinator.start()
+    try:
+        yield coordinator
+    finally:
+        coordinator.stop(release=True)
 
 
 @dataclass
@@ -240,6 +257,9 @@ class LeaseCoordinator:
                           self.timing.duration, self._rng)
         for key in plan.release:
             self._release(key)
+        with self._lock:
+            if self._stopping:  # stop() releases what is held; take nothing more
+                return plan
         for key in plan.create:
             self._attempt(f"create:{key}", self._creator(key))
         for item in (*plan.take, *([plan.steal] if plan.steal else [])):

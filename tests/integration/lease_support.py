@@ -14,6 +14,7 @@ import logging
 import threading
 from collections import defaultdict
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,7 @@ import boto3
 from botocore.config import Config
 
 from dynamic_dynamodb.fleet.lease_store import owners, store_from_config
-from dynamic_dynamodb.fleet.leases import LeaseCoordinator, coordinator_from_config
+from dynamic_dynamodb.fleet.leases import LeaseCoordinator, lease_coordination
 from dynamic_dynamodb.localaws import create_table
 from dynamic_dynamodb.settings import GlobalConfig
 
@@ -114,28 +115,31 @@ class Driver:
 
 @dataclass
 class Worker:
-    """A coordinator and its driver on threads of this process."""
+    """A coordinator (as the service runs it: ``lease_coordination``) and its driver on
+    threads of this process."""
 
     name: str
     coordinator: LeaseCoordinator
     driver: Driver
     thread: threading.Thread
+    running: ExitStack
 
     @classmethod
     def start(cls, name: str, targets: Sequence[str]) -> Worker:
-        coordinator = coordinator_from_config(worker_settings(name))
-        coordinator.start()
+        running = ExitStack()
+        coordinator = running.enter_context(lease_coordination(worker_settings(name)))
+        assert coordinator is not None
         coordinator.owned(targets)
         driver = Driver(coordinator, targets, name)
         thread = threading.Thread(target=driver.run, name=f"driver-{name}", daemon=True)
         thread.start()
-        return cls(name, coordinator, driver, thread)
+        return cls(name, coordinator, driver, thread, running)
 
-    def stop(self, release: bool = True) -> None:
+    def stop(self) -> None:
         """As the service stops: no more acting, then the leases released."""
         self.driver.stop.set()
         self.thread.join(timeout=10)
-        self.coordinator.stop(release=release)
+        self.running.close()
 
 
 def handovers(journal: list[dict[str, Any]]) -> list[tuple[str, str, str, float]]:

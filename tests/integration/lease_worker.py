@@ -25,7 +25,7 @@ def main(argv: list[str]) -> int:
     worker = Worker.start(name, targets)
     print("started", flush=True)
     stop.wait()
-    worker.stop(release=True)
+    worker.stop()
     return 0
 
 

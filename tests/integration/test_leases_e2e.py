@@ -135,7 +135,7 @@ def test_one_owner_per_target_and_a_worker_cut_off_stops_acting_first(
         print(f"hand-over gaps (s): {sorted(round(g, 2) for g in gaps)}")
     finally:
         for worker in workers.values():
-            worker.stop(release=True)
+            worker.stop()
     assert all(owner is None for owner, _ in lease_owners().values())  # released
 
 
