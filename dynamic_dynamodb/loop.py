@@ -45,6 +45,7 @@ from dynamic_dynamodb.core.types import (
 )
 from dynamic_dynamodb.cost import FirstEstimate
 from dynamic_dynamodb.errors import AwsError, AwsSetupError, DynamicDynamoDBError
+from dynamic_dynamodb.foreign_watch import ForeignChanges
 from dynamic_dynamodb.notify import failures_event, outcome_events
 from dynamic_dynamodb.report import (
     CycleReport,
@@ -142,7 +143,8 @@ class Scheduler:
                  call_counts: Callable[[], dict[str, int]] | None = None,
                  observers: Sequence[Callable[[CycleReport], None]] = (),
                  stop: threading.Event | None = None,
-                 hooks: Sequence[CycleHooks] = ()) -> None:
+                 hooks: Sequence[CycleHooks] = (),
+                 may_act: Callable[[], bool] | None = None) -> None:
         self.config = config
         self.tables = tables
         self.metrics = metrics
@@ -158,6 +160,11 @@ class Scheduler:
         self._hooks += [ReportObserver(observe) for observe in observers]
         self._warned: set[str] = set()
         self._autoscaling = AutoscalingPolicies(tables)
+        # Changes to managed tables that this process did not make (another instance).
+        self._foreign = ForeignChanges()
+        # Asked right before each UpdateTable: False while this worker does not hold a
+        # valid lease on the target (fleet/leases.py); None: no coordination.
+        self.may_act = may_act
         self._cost_estimate = FirstEstimate()
         # Whether another cycle follows this one (not for run(run_once=True)): failure
         # lines promise a retry only then.
@@ -215,9 +222,11 @@ class Scheduler:
                                    report)
                 self.failures.pop(item.name, None)
             except DynamicDynamoDBError as exc:
+                self._foreign.forget(item.name)
                 self._table_failed(item.name, str(exc), report, _error_kind(exc))
             except Exception as exc:  # a bug or an odd answer: this table only, with traceback
                 log.exception("%s: unexpected error", item.name)
+                self._foreign.forget(item.name)
                 self._table_failed(item.name, f"unexpected error: {exc!r}", report,
                                    type(exc).__name__)
         report.duration = time.monotonic() - started
@@ -234,6 +243,7 @@ class Scheduler:
             del self.history[rid]
         for name in [name for name in self.failures if name not in managed]:
             del self.failures[name]
+        self._foreign.keep_only(managed)
 
     def _describe_all(self, work: list[_Work]) -> None:
         def describe(item: _Work) -> None:
@@ -322,6 +332,11 @@ class Scheduler:
                                     self.history.get(state.id, ResourceHistory()), now, facts))
 
         decisions, applied, note = self._apply(item.name, decisions)
+        if self.config.global_.lease_table is None:  # with leases, hand-overs are expected
+            self._foreign.checked(
+                [state for state, _ in item.resources if state.id not in managed_elsewhere],
+                [d for d in decisions if d.resource in applied], now,
+                self.config.global_.check_interval)
         policies = {state.id: policy for state, policy in item.resources}
         states = {state.id: state for state, _ in item.resources}
         for decision in decisions:
@@ -339,6 +354,9 @@ class Scheduler:
         changing = [d for d in decisions if d.changes]
         if not changing or self.dry_run:
             return decisions, set(), ""
+        if self.may_act is not None and not self.may_act():
+            held = fallback.without_lease(decisions)
+            return list(held.decisions), set(), held.note
         try:
             self.tables.update(table, changing)
             return decisions, {d.resource for d in changing}, ""
@@ -346,6 +364,9 @@ class Scheduler:
             plan = fallback.after_refusal(decisions, exc.code)
             if plan is None:
                 raise
+        if plan.send and self.may_act is not None and not self.may_act():
+            held = fallback.without_lease(plan.decisions)  # the lease lapsed in between
+            return list(held.decisions), set(), f"{plan.note}; {held.note}"
         if plan.send:
             self.tables.update(table, plan.send)
         return list(plan.decisions), {d.resource for d in plan.send}, plan.note

@@ -192,6 +192,55 @@ class TablePolicy(ResourcePolicy):
 
 
 @dataclass(frozen=True)
+class LeaseTiming:
+    """The clocks of a lease (fleet/leases.py), derived from two settings: one rule, used
+    by the coordinator and by the configuration's validation.
+
+    A worker may act on a target (send an UpdateTable) until ``validity`` seconds after
+    it *sent* its last successful renewal; no other worker takes the lease before
+    ``duration`` seconds after it saw that renewal, so ``margin`` seconds are left over.
+    The margin covers the longest an UpdateTable checked just before the deadline may
+    take to reach DynamoDB (``update_bound``: connect-timeout + read-timeout, updates
+    being sent once) and at least a third of the duration for what timeouts do not bound
+    (a paused process, a slow thread switch). Renewals come every ``renew_interval``, so
+    one failed renewal never interrupts acting.
+    """
+
+    duration: float
+    update_bound: float  # seconds one UpdateTable attempt may take
+
+    @property
+    def margin(self) -> float:
+        return max(self.duration / 3, self.update_bound)
+
+    @property
+    def validity(self) -> float:
+        return self.duration - self.margin
+
+    @property
+    def renew_interval(self) -> float:
+        return min(self.duration / 3, self.validity / 2)
+
+    @property
+    def call_timeout(self) -> float:
+        """Connect and read timeout of each lease-table call: two of them fit in half a
+        renewal interval, so a round of renewals is never late because of one call."""
+        return self.renew_interval / 4
+
+    def problem(self) -> str | None:
+        """Why these clocks leave too little time to act, or None. The margin may take at
+        most two thirds of the duration: the duration must be at least 1.5 times the
+        update bound."""
+        if self.validity >= self.duration / 3 - 1e-9:
+            return None
+        return (f"lease-duration ({self.duration:g} s) must be at least 1.5 times "
+                f"connect-timeout + read-timeout ({self.update_bound:g} s, the longest an "
+                f"UpdateTable may take): a worker stops acting that long before its lease "
+                f"could expire and needs a third of the lease to act; raise lease-duration "
+                f"to {1.5 * self.update_bound:g} or lower the timeouts")
+
+
+@dataclass(frozen=True)
 class GlobalConfig:
     region: str | None = None  # None: boto3's chain (AWS_REGION, profile, ...)
     profile: str | None = None
@@ -209,7 +258,18 @@ class GlobalConfig:
     max_attempts: int | None = None
     # Repeated failures of one table before an ``error`` notification.
     failures_before_error: int = 3
+    # Several replicas share the targets through a DynamoDB lease table (fleet/leases.py);
+    # None: no coordination.
+    lease_table: str | None = None
+    worker_id: str | None = None  # None: host name and process id, at start-up
+    lease_duration: float = 60.0
+    lease_region: str | None = None  # None: the global region
+    lease_profile: str | None = None  # None: the global credentials
     origins: Origins = field(default_factory=_no_origins, compare=False, repr=False)
+
+    @property
+    def lease_timing(self) -> LeaseTiming:
+        return LeaseTiming(self.lease_duration, self.connect_timeout + self.read_timeout)
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,48 @@ def render_table(report: CycleReport) -> str:
     return "\n".join(lines)
 
 
+# target -> (owner, expires_at): fleet/lease_store.owners' answer.
+LeaseOwners = dict[str, tuple[str | None, float | None]]
+
+
+def lease_owners(config: Config) -> LeaseOwners | str:
+    """Each target's owner in the configured lease table, or why it cannot be read."""
+    from dynamic_dynamodb.errors import AwsError
+    from dynamic_dynamodb.fleet.lease_store import owners, store_from_config
+
+    try:
+        return owners(store_from_config(config.global_))
+    except AwsError as exc:
+        return str(exc)
+
+
+def leases_as_dict(owners: LeaseOwners | str) -> dict[str, Any]:
+    if isinstance(owners, str):
+        return {"error": owners}
+    return {target: {"owner": owner, "expires_at": expires_at}
+            for target, (owner, expires_at) in sorted(owners.items())}
+
+
+def render_leases(table: str, owners: LeaseOwners | str, now: float) -> str:
+    """Who serves each target, from the lease table (``expires`` by this host's clock;
+    the workers themselves never compare clocks)."""
+    if isinstance(owners, str):
+        return f"lease table {table}: cannot read it: {owners}"
+    header = ("TARGET", "OWNER", "EXPIRES")
+    rows = [(target, owner or "(free)",
+             "" if owner is None or expires_at is None
+             else f"in {expires_at - now:.0f} s" if expires_at >= now
+             else f"{now - expires_at:.0f} s ago")
+            for target, (owner, expires_at) in sorted(owners.items())]
+    if not rows:
+        return f"lease table {table}: no lease yet"
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(2)]
+    lines = [f"lease table {table}:"]
+    lines += ["  ".join([row[0].ljust(widths[0]), row[1].ljust(widths[1]), row[2]]).rstrip()
+              for row in [header, *rows]]
+    return "\n".join(lines)
+
+
 def status_report(config: Config) -> CycleReport:
     """One dry-run cycle of the real Scheduler, live from AWS; notifies nobody.
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable
 from typing import Any
 
@@ -44,6 +44,9 @@ from dynamic_dynamodb.localaws.wire import (
     set_body,
 )
 
+# The journal keeps the last this many AWS calls.
+JOURNAL_SIZE = 20_000
+
 
 class LauncherApp:
     """WSGI middleware: DynamoDB's UpdateTable semantics, faults and a control API on moto."""
@@ -63,6 +66,8 @@ class LauncherApp:
         self.rules = UpdateRules(update_delay, max_capacity)
         self.faults = FaultBook()
         self.calls: Counter[str] = Counter()
+        # Each call as it arrived: when (launcher clock), what, on which table, by whom.
+        self.journal: deque[dict[str, Any]] = deque(maxlen=JOURNAL_SIZE)
         # One lock for all bookkeeping; UpdateTable holds it from check to commit so two
         # concurrent updates cannot both spend the last allowed decrease.
         self.lock = threading.RLock()
@@ -86,6 +91,9 @@ class LauncherApp:
         """A reply of our own, or None to let moto answer unchanged."""
         with self.lock:
             self.calls[call.key] += 1
+            self.journal.append({
+                "at": self.clock.now(), "service": call.service, "operation": call.operation,
+                "region": call.region, "table": call.table, "access_key": call.access_key})
             plan = self.faults.take(call)
         fault = plan.before
         if fault is not None:
@@ -208,6 +216,7 @@ class LauncherApp:
             self.rules.reset()
             self.faults.clear()
             self.calls.clear()
+            self.journal.clear()
             self.clock.reset()
         if moto:
             self.reset_moto()

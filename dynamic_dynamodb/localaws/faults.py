@@ -9,7 +9,9 @@ object::
 Common fields: ``service`` (``dynamodb``, ``cloudwatch`` or its signing name
 ``monitoring``, ``sns``, ``application-autoscaling``...), ``operation`` (``*``: any),
 ``count`` (calls to affect; ``-1``: every call until cleared; default 1), ``table``
-(only requests whose ``TableName`` is this; requests without one never match).
+(only requests whose ``TableName`` is this; requests without one never match),
+``access_key`` (only requests signed with this access key id: one caller among several,
+e.g. one worker cut off from a table the others still reach).
 
 Kinds that answer in moto's place (moto never sees the call):
 
@@ -120,6 +122,7 @@ class Fault:
     kind: str
     remaining: int  # -1: until cleared
     table: str | None = None
+    access_key: str | None = None
     code: str | None = None
     status: int | None = None
     message: str | None = None
@@ -147,6 +150,7 @@ class Fault:
             kind=kind,
             remaining=int(data.get("count", 1)),
             table=data.get("table"),
+            access_key=data.get("access_key"),
             code=data.get("code"),
             status=None if data.get("status") is None else int(data["status"]),
             message=data.get("message"),
@@ -167,6 +171,7 @@ class Fault:
             and self.service == call.service
             and self.operation in ("*", call.operation)
             and (self.table is None or self.table == call.table)
+            and (self.access_key is None or self.access_key == call.access_key)
         )
 
     def consume(self) -> None:
@@ -190,6 +195,7 @@ class Fault:
             "kind": self.kind,
             "remaining": self.remaining,
             "table": self.table,
+            "access_key": self.access_key,
             "code": self.code,
             "status": self.status,
             "message": self.message,
