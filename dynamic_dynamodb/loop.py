@@ -271,6 +271,9 @@ class Scheduler:
                 log.info("%s: %s", item.name, found.skipped.message)
                 item.error = found.skipped.code
                 continue
+            for rid, why in found.unusable:
+                log.warning("%s: %s", rid, why.message)
+                report.unusable[rid] = why.message
             for gsi, key in found.ambiguous:
                 self._warn_once(f"gsi:{gsi}", "GSI %s matches several sections; using the "
                                 "first, [gsi: %s]", gsi, key)

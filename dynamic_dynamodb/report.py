@@ -39,10 +39,26 @@ class CycleReport:
     # Set when the whole cycle failed (e.g. ListTables): no table was handled.
     error: str | None = None
     error_kind: str | None = None
+    # Matched tables or GSIs skipped because DescribeTable's answer cannot be used
+    # (core/scope.py), and why: they got no decision.
+    unusable: dict[ResourceId, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.failed_tables and self.error is None
+
+    @property
+    def undecided(self) -> dict[ResourceId, str]:
+        """Every matched table or GSI that got no decision this cycle, for either
+        dimension, because its facts or its metrics were unknown; and why."""
+        found = dict(self.unusable)
+        for outcome in self.outcomes:
+            if outcome.decision is None:
+                continue
+            for d in (outcome.decision.reads, outcome.decision.writes):
+                if d.reason.code == "metrics-unknown":
+                    found.setdefault(outcome.resource, d.reason.message)
+        return found
 
 
 def format_outcome(outcome: Outcome, dry_run: bool = False) -> str:

@@ -56,7 +56,7 @@ class DecreaseBudget:
 
 def decrease_budget(state: ResourceState | None, now: datetime) -> DecreaseBudget | None:
     """DynamoDB's decreases left today for one table or GSI (core/budget.py's rule)."""
-    if state is None:
+    if state is None or state.decreases_today is None:
         return None
     used = decreases_used_today(state.decreases_today, state.last_decrease, now)
     verdict = dynamodb_allows(state.decreases_today, state.last_decrease, now)
@@ -146,6 +146,8 @@ def render_table(report: CycleReport) -> str:
         lines.append("(no managed table found)")
     for table, why in sorted(report.failed_tables.items()):
         lines.append(f"{table}: FAILED: {why}")
+    for resource, why in sorted(report.unusable.items()):
+        lines.append(f"{resource}: {why}")
     error = getattr(report, "error", None)
     if error:
         lines.append(f"cycle failed: {error}")

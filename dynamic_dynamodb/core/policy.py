@@ -163,6 +163,11 @@ def _apply_budget(state: ResourceState, policy: ResourcePolicy, decision: Decisi
                   now: datetime) -> Decision:
     if not decision.is_decrease:
         return decision
+    if state.decreases_today is None:
+        # Unknown is never a budget: a decrease DynamoDB might refuse is not sent.
+        return decision.increases_only(Reason(
+            "decrease-budget-unknown", "decrease held: DescribeTable did not say how many "
+                                       "decreases were used today"))
     verdict = budget.may_decrease(state.decreases_today, state.last_decrease, now,
                                   policy.decrease_plan, policy.decrease_plan.pacing)
     if verdict.allowed:

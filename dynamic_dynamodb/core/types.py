@@ -51,13 +51,17 @@ class Reason:
 
 @dataclass(frozen=True)
 class ResourceState:
-    """What DescribeTable says about a table or a GSI."""
+    """What DescribeTable says about a table or a GSI whose capacity numbers are there.
+
+    ``decreases_today`` is None when the answer did not say (or said it in a way that
+    cannot be read): the decrease budget is then unknown and no decrease is made.
+    """
 
     id: ResourceId
     status: str
     reads: int
     writes: int
-    decreases_today: int = 0
+    decreases_today: int | None = 0
     last_decrease: datetime | None = None
     last_increase: datetime | None = None
 
@@ -70,11 +74,25 @@ class ResourceState:
 
 
 @dataclass(frozen=True)
+class UnusableResource:
+    """A table or GSI whose DescribeTable answer lacks a capacity number (or has one that
+    is not a whole number): nothing may be computed from it, so it gets no decision."""
+
+    id: ResourceId
+    status: str
+    reason: str
+
+
+# A described table or GSI: its facts, or why they cannot be used.
+Described = ResourceState | UnusableResource
+
+
+@dataclass(frozen=True)
 class TableState:
     """A table and its GSIs as read by one DescribeTable call."""
 
-    table: ResourceState
-    gsis: tuple[ResourceState, ...] = ()
+    table: Described
+    gsis: tuple[Described, ...] = ()
     billing_mode: str = "PROVISIONED"
 
     @property
@@ -82,7 +100,7 @@ class TableState:
         return self.table.id.table
 
     @property
-    def resources(self) -> tuple[ResourceState, ...]:
+    def resources(self) -> tuple[Described, ...]:
         return (self.table, *self.gsis)
 
 
