@@ -281,7 +281,8 @@ class Scheduler:
 
     def _read_metrics(self, work: list[_Work], now: datetime) -> dict[ResourceId, Usage | None]:
         requests = [
-            MetricRequest(state.id, policy.lookback_window_start, policy.lookback_period)
+            MetricRequest(state.id, policy.lookback_window_start, policy.lookback_period,
+                          policy.metrics_publication_allowance)
             for item in work if not item.error for state, policy in item.resources
         ]
         if not requests:

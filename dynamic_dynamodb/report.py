@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from dynamic_dynamodb.core.types import Decision, Direction, ResourceId, ResourceState, Usage
+from dynamic_dynamodb.core.types import (
+    Decision,
+    DimensionUsage,
+    Direction,
+    ResourceId,
+    ResourceState,
+    Usage,
+)
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,8 @@ def format_outcome(outcome: Outcome, dry_run: bool = False) -> str:
         pct = ""
         if outcome.usage is not None:
             used = outcome.usage.reads if dim == "reads" else outcome.usage.writes
-            pct = f" ({used.consumed_percent(d.current):.1f} % used)"
+            if isinstance(used, DimensionUsage):
+                pct = f" ({used.consumed_percent(d.current):.1f} % used)"
         if d.direction is Direction.NONE:
             parts.append(f"{dim} {d.current}{pct} unchanged: {d.reason.message}")
         else:

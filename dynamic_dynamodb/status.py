@@ -78,8 +78,8 @@ def _dimension(outcome: Outcome, dim: Dimension) -> dict[str, Any]:
         "throttle_events": None, "decision": d.direction.value, "target": d.target,
         "reason_code": d.reason.code, "reason": d.reason.message,
     }
-    if outcome.usage is not None:
-        use = outcome.usage.of(dim)
+    use = outcome.usage.known(dim) if outcome.usage is not None else None
+    if use is not None:
         entry.update(consumed=round(use.consumed, 3),
                      utilisation_percent=round(use.consumed_percent(d.current), 1),
                      throttle_events=use.throttle_events)

@@ -126,8 +126,8 @@ class CycleMetrics:
                 key = (rid.table, rid.index or "", dim.value)
                 seen.add(key)
                 self.provisioned.labels(*key).set(d.target if changed else d.current)
-                if outcome.usage is not None:
-                    use = outcome.usage.of(dim)
+                use = outcome.usage.known(dim) if outcome.usage is not None else None
+                if use is not None:  # unknown is not exported as 0
                     self.consumed.labels(*key).set(use.consumed)
                     self.throttled.labels(*key).set(use.throttle_events)
         if not error:
