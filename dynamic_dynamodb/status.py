@@ -109,6 +109,7 @@ def as_dict(report: CycleReport) -> dict[str, Any]:
         "checked_at": report.started.isoformat(),
         "resources": resources,
         "failed_tables": dict(report.failed_tables),
+        "unusable": {str(rid): why for rid, why in sorted(report.unusable.items())},
         "error": getattr(report, "error", None),
     }
 

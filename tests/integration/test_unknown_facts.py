@@ -26,6 +26,7 @@ from dynamic_dynamodb.settings import (
     GsiPolicy,
     TablePolicy,
 )
+from dynamic_dynamodb.status import as_dict, render_table
 
 from .clitools import capacity
 
@@ -164,3 +165,16 @@ def test_an_unusable_gsi_is_skipped_and_its_table_decided(
     assert capacity(dynamodb_client, "orders") == (50, 100)
     assert capacity(dynamodb_client, "orders", "by_user") == (100, 100)
     assert "no ProvisionedThroughput" in report.unusable[ResourceId("orders", "by_user")]
+
+
+def test_status_lists_a_skipped_table_with_the_reason(
+        aws_env: dict[str, str], dynamodb_client: Any, launcher: LauncherControl) -> None:
+    create_table(dynamodb_client, "orders", reads=100, writes=100)
+    launcher.inject_fault("dynamodb", "DescribeTable", "drop", path=THROUGHPUT)
+
+    report = build_scheduler(config(), dry_run=True).run_cycle()
+
+    why = ("skipped: DescribeTable's answer cannot be used (no ProvisionedThroughput); "
+           "no decision")
+    assert f"orders: {why}" in render_table(report).splitlines()
+    assert as_dict(report)["unusable"] == {"orders": why}
