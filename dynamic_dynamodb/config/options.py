@@ -385,7 +385,7 @@ TABLE_OPTIONS: tuple[OptionSpec, ...] = tuple(
                "as idle (0) when a later minute has one or when it ended at least this many "
                "minutes ago; otherwise it is not known yet and left out, never read as 0. "
                "The default, 3, is the most patient with which the default window (8 to 3 "
-               "minutes ago) still sees an idle table.", G_METRICS,
+               "minutes ago) still knows every minute of an idle table.", G_METRICS,
                unit="minutes", metavar="MINUTES"),
         _table("circuit-breaker-url", "circuit_breaker_url", parse_url,
                "Circuit breaker for these tables; overrides the global one (see [global]).",
