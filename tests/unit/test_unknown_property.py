@@ -144,7 +144,7 @@ WARMING_UP = World((0.0,) * 20, tuple(k + 2 for k in range(20)), 5, 5, 3, 1,
                    ((False, False),) * 21)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(world=worlds(), policy=policies(), capacity=st.integers(1, 2000))
 @example(world=WARMING_UP, capacity=100, policy=ResourcePolicy(
     key="t", scaling_mode="target", reads=DimensionPolicy(allow_scale_down_at_0_percent=True)))
