@@ -281,6 +281,9 @@ class Scheduler:
                 log.info("%s: %s", item.name, found.skipped.message)
                 item.error = found.skipped.code
                 continue
+            for rid, why in found.unusable:
+                log.warning("%s: %s", rid, why.message)
+                report.unusable[rid] = why.message
             for gsi, key in found.ambiguous:
                 self._warn_once(f"gsi:{gsi}", "GSI %s matches several sections; using the "
                                 "first, [gsi: %s]", gsi, key)
@@ -288,7 +291,8 @@ class Scheduler:
 
     def _read_metrics(self, work: list[_Work], now: datetime) -> dict[ResourceId, Usage | None]:
         requests = [
-            MetricRequest(state.id, policy.lookback_window_start, policy.lookback_period)
+            MetricRequest(state.id, policy.lookback_window_start, policy.lookback_period,
+                          policy.metrics_publication_allowance)
             for item in work if not item.error for state, policy in item.resources
         ]
         if not requests:

@@ -26,6 +26,11 @@ MIN_CAPACITY = 1
 # likelier a typo (an extra zero or two, 10^23) than a quota, and would let one bad
 # decision provision and bill millions of units.
 MAX_CONFIGURABLE_CAPACITY = 1_000_000
+# metrics-publication-allowance: a minute without a datapoint that ended this many
+# minutes ago or more is idle (0), not "not published yet" (core/minutes.py). DynamoDB's
+# minutes usually arrive 1-2 minutes late; 3 is the most patient value with which the
+# default window (8 to 3 minutes ago) still sees an idle table's every minute as known.
+DEFAULT_PUBLICATION_ALLOWANCE_MINUTES = 3
 
 # Where each value that is not a built-in default was set, by field path
 # ("reads.upper_threshold", "lookback_window_start"): "command line" or
@@ -133,6 +138,8 @@ class ResourcePolicy:
     # publishes DynamoDB minutes within about 2-3 minutes, so 8..3 is safe and fresher.
     lookback_window_start: int = 8
     lookback_period: int = 5
+    # See DEFAULT_PUBLICATION_ALLOWANCE_MINUTES.
+    metrics_publication_allowance: int = DEFAULT_PUBLICATION_ALLOWANCE_MINUTES
     circuit_breaker_url: str | None = None
     circuit_breaker_timeout_ms: float = 10_000.0
     # The original froze every change when the breaker was open; we only hold decreases

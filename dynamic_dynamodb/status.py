@@ -56,7 +56,7 @@ class DecreaseBudget:
 
 def decrease_budget(state: ResourceState | None, now: datetime) -> DecreaseBudget | None:
     """DynamoDB's decreases left today for one table or GSI (core/budget.py's rule)."""
-    if state is None:
+    if state is None or state.decreases_today is None:
         return None
     used = decreases_used_today(state.decreases_today, state.last_decrease, now)
     verdict = dynamodb_allows(state.decreases_today, state.last_decrease, now)
@@ -78,8 +78,8 @@ def _dimension(outcome: Outcome, dim: Dimension) -> dict[str, Any]:
         "throttle_events": None, "decision": d.direction.value, "target": d.target,
         "reason_code": d.reason.code, "reason": d.reason.message,
     }
-    if outcome.usage is not None:
-        use = outcome.usage.of(dim)
+    use = outcome.usage.known(dim) if outcome.usage is not None else None
+    if use is not None:
         entry.update(consumed=round(use.consumed, 3),
                      utilisation_percent=round(use.consumed_percent(d.current), 1),
                      throttle_events=use.throttle_events)
@@ -109,6 +109,7 @@ def as_dict(report: CycleReport) -> dict[str, Any]:
         "checked_at": report.started.isoformat(),
         "resources": resources,
         "failed_tables": dict(report.failed_tables),
+        "unusable": {str(rid): why for rid, why in sorted(report.unusable.items())},
         "error": getattr(report, "error", None),
     }
 
@@ -146,6 +147,8 @@ def render_table(report: CycleReport) -> str:
         lines.append("(no managed table found)")
     for table, why in sorted(report.failed_tables.items()):
         lines.append(f"{table}: FAILED: {why}")
+    for resource, why in sorted(report.unusable.items()):
+        lines.append(f"{resource}: {why}")
     error = getattr(report, "error", None)
     if error:
         lines.append(f"cycle failed: {error}")

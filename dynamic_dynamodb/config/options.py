@@ -381,6 +381,15 @@ TABLE_OPTIONS: tuple[OptionSpec, ...] = tuple(
                "Length of the CloudWatch window read each check; not longer than "
                "lookback-window-start, or the window would reach the future.", G_METRICS,
                unit="minutes", metavar="MINUTES"),
+        _table("metrics-publication-allowance", "metrics_publication_allowance",
+               at_most(non_negative(parse_int), 60, " minutes (an hour)"),
+               "DynamoDB publishes no datapoint for a minute without requests, and "
+               "publishes minutes late: a minute of the window without a datapoint counts "
+               "as idle (0) when a later minute has one or when it ended at least this many "
+               "minutes ago; otherwise it is not known yet and left out, never read as 0. "
+               "The default, 3, is the most patient with which the default window (8 to 3 "
+               "minutes ago) still knows every minute of an idle table.", G_METRICS,
+               unit="minutes", metavar="MINUTES"),
         _table("circuit-breaker-url", "circuit_breaker_url", parse_url,
                "Circuit breaker for these tables; overrides the global one (see [global]).",
                G_BREAKER, acts_in=_LIVE, flag=False, secret=True,

@@ -126,10 +126,12 @@ class CycleMetrics:
                 key = (rid.table, rid.index or "", dim.value)
                 seen.add(key)
                 self.provisioned.labels(*key).set(d.target if changed else d.current)
-                if outcome.usage is not None:
-                    use = outcome.usage.of(dim)
+                use = outcome.usage.known(dim) if outcome.usage is not None else None
+                if use is not None:
                     self.consumed.labels(*key).set(use.consumed)
                     self.throttled.labels(*key).set(use.throttle_events)
+                else:  # unknown is neither 0 nor the last value known
+                    self._drop(key, (self.consumed, self.throttled))
         if not error:
             self._forget_gone(seen, set(report.failed_tables))
 
@@ -139,12 +141,16 @@ class CycleMetrics:
             if key[0] in failed:
                 seen.add(key)
                 continue
-            for family in (self.provisioned, self.consumed, self.throttled):
-                try:
-                    family.remove(*key)
-                except KeyError:
-                    pass
+            self._drop(key, (self.provisioned, self.consumed, self.throttled))
         self._series = seen
+
+    @staticmethod
+    def _drop(key: tuple[str, str, str], families: tuple[Any, ...]) -> None:
+        for family in families:
+            try:
+                family.remove(*key)
+            except KeyError:
+                pass
 
 
 class MetricsServer:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from dynamic_dynamodb.core.scope import scope
-from dynamic_dynamodb.core.types import ResourceId, ResourceState, TableState
+from dynamic_dynamodb.core.types import (
+    Described,
+    ResourceId,
+    ResourceState,
+    TableState,
+    UnusableResource,
+)
 from dynamic_dynamodb.settings import GsiPolicy, TablePolicy
 
 
@@ -45,3 +51,54 @@ def test_scope(table: TableState, gsis: tuple[GsiPolicy, ...], resources: list[t
     assert [(str(rid), key) for rid, key in found.ambiguous] == ambiguous
     if found.skipped:
         assert "PAY_PER_REQUEST" in found.skipped.message
+
+
+def _with(table: Described, *gsis: Described) -> TableState:
+    return TableState(table, gsis)
+
+
+def _capacity(reads: int, writes: int = 10, index: str | None = None) -> ResourceState:
+    return ResourceState(ResourceId("t", index), "ACTIVE", reads, writes)
+
+
+NO_THROUGHPUT = UnusableResource(ResourceId("t"), "ACTIVE", "no ProvisionedThroughput")
+GSI_NO_READS = UnusableResource(ResourceId("t", "by_owner"), "ACTIVE", "no ReadCapacityUnits")
+
+# (id, described table, resources decided, (resource, words of the reason) skipped)
+FACTS = [
+    ("table-without-throughput-skipped-gsi-decided",
+     _with(NO_THROUGHPUT, _capacity(5, index="by_owner")), ["t/by_owner"],
+     [("t", "no ProvisionedThroughput")]),
+    ("gsi-without-reads-skipped-table-decided", _with(_capacity(10), GSI_NO_READS), ["t"],
+     [("t/by_owner", "no ReadCapacityUnits")]),
+    ("capacity-1e30-skipped", _with(_capacity(int(1e30))), [],
+     [("t", "ReadCapacityUnits 1e+30 is above the largest capacity this daemon manages "
+            "(1000000)")]),
+    ("capacity-0-skipped", _with(_capacity(10, 0)), [],
+     [("t", "WriteCapacityUnits 0 is below DynamoDB's minimum of 1")]),
+    ("capacity-at-the-cap-decided", _with(_capacity(1_000_000, 1)), ["t"], []),
+    ("unmatched-unusable-gsi-ignored",
+     _with(_capacity(10), UnusableResource(ResourceId("t", "other"), "ACTIVE", "no "
+                                           "ProvisionedThroughput")), ["t"], []),
+]
+
+
+@pytest.mark.parametrize("table,decided,skipped", [c[1:] for c in FACTS],
+                         ids=[c[0] for c in FACTS])
+def test_facts_are_checked_before_use(table: TableState, decided: list[str],
+                                      skipped: list[tuple[str, str]]) -> None:
+    found = scope(table, TablePolicy(key="^t$", gsis=(BY_OWNER,)))
+
+    assert [str(s.id) for s, _ in found.resources] == decided
+    assert [str(rid) for rid, _ in found.unusable] == [rid for rid, _ in skipped]
+    for (_, why), (_, words) in zip(found.unusable, skipped, strict=True):
+        assert why.code == "unusable-facts"
+        assert words in why.message and "no decision" in why.message
+    assert found.skipped is None
+
+
+def test_an_on_demand_table_is_skipped_before_its_zero_capacity_is_looked_at() -> None:
+    found = scope(TableState(_capacity(0, 0), (), "PAY_PER_REQUEST"), TablePolicy(key="^t$"))
+
+    assert found.skipped is not None and found.skipped.code == "on-demand"
+    assert found.unusable == ()
