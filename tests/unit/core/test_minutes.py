@@ -87,7 +87,7 @@ def usage(consumed: SeriesAnswer, throttled: SeriesAnswer, minute: float = 8,
     return dimension_usage(consumed, throttled, window(*span), now(minute), allowance, NAMES)
 
 
-BUSY = SeriesAnswer(points({m: 600.0 for m in range(5)}))  # 10 units/s every minute
+BUSY = SeriesAnswer(points(dict.fromkeys(range(5), 600.0)))  # 10 units/s every minute
 QUIET = SeriesAnswer()
 
 # (id, consumed series, throttle series, now (minutes), words the reason must hold)
