@@ -10,7 +10,7 @@ from dynamic_dynamodb.core.types import ResourceHistory, UnknownUsage, Usage
 from dynamic_dynamodb.report import CycleReport, Outcome
 from dynamic_dynamodb.service.prometheus import CycleMetrics
 
-from .coretools import NOW, dim_usage, policy, state
+from .core.coretools import NOW, dim_usage, policy, state
 
 LABELS = {"table": "t", "index": "", "dimension": "reads"}
 
