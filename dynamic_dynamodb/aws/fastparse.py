@@ -16,13 +16,15 @@ Only where it is safe:
   parser is wrapped; the serializer is replaced only on a client whose resolved
   protocol is ``json`` and whose serializer is botocore's JSON one. Anything else keeps
   botocore's own path.
-* A 200 answer whose body is not a JSON object, or whose timestamps are not
-  timestamps, raises :class:`MalformedAnswer`, a ``botocore.parsers.ResponseParserError``
-  (what botocore raises for an XML answer it cannot parse) that is also a
-  ``BotoCoreError``, so the callers' translation turns it into an AwsError for that
-  call alone. botocore's own JSON parser is more lenient: an empty body or one that
-  is not JSON becomes an empty answer (``{}``, no error), and valid JSON of the wrong
-  type (a list, a number) raises AttributeError from inside the parser.
+* A 200 answer to these two whose body is not a JSON object, or whose timestamps
+  are not timestamps, raises :class:`MalformedAnswer`, a
+  ``botocore.parsers.ResponseParserError`` (what botocore raises for an XML answer it
+  cannot parse) that is also a ``BotoCoreError``, so the callers' translation turns it
+  into an AwsError for that call alone. botocore's own JSON parser is more lenient: an
+  empty body or one that is not JSON becomes an empty answer (``{}``, no error), and
+  that stays so for the other operations. Where botocore's parser (any protocol, any
+  operation) fails on a 2xx answer, with ResponseParserError, KeyError or
+  AttributeError, that too becomes MalformedAnswer, without the body in its text.
 """
 
 from __future__ import annotations
@@ -169,18 +171,51 @@ def _convert(value: Any, tree: _Tree, stamps: _Timestamps) -> Any:
     return value
 
 
-class _RawJsonParser:
+def _operation(shape: Any) -> str:
+    name = getattr(shape, "name", None) or "the"
+    for suffix in ("Output", "Response", "Result"):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+class _GuardedParser:
+    """botocore's parser for one protocol, but a 2xx answer it fails on (botocore's XML
+    parsers raise ResponseParserError, KeyError or AttributeError on a malformed body,
+    its JSON parser AttributeError on a list) raises MalformedAnswer, whose text names
+    the operation and the exception's type and never quotes the body."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def parse(self, response: dict[str, Any], shape: Any) -> Any:
+        if not 200 <= (response.get("status_code") or 0) < 300:
+            return self._inner.parse(response, shape)
+        try:
+            return self._inner.parse(response, shape)
+        except MalformedAnswer:
+            raise
+        except Exception as exc:
+            raise MalformedAnswer(operation=_operation(shape),
+                                  detail=f"botocore cannot parse it "
+                                         f"({type(exc).__name__})") from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class _RawJsonParser(_GuardedParser):
     def __init__(self, inner: Any, parse_timestamp: TimestampParser,
                  trees: dict[str, _Tree | None]) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._parse_timestamp = parse_timestamp
         self._trees = trees
 
     def parse(self, response: dict[str, Any], shape: Any) -> Any:
         if (shape is None or shape.name not in RAW_OUTPUT_SHAPES
                 or response.get("status_code") != 200):
-            return self._inner.parse(response, shape)
-        operation = shape.name.removesuffix("Output")
+            return super().parse(response, shape)
+        operation = _operation(shape)
         body = response.get("body") or b""
         if not body.strip():  # botocore's parser: an answer without any field
             raise MalformedAnswer(operation=operation, detail="the body is empty")
@@ -207,12 +242,10 @@ class _RawJsonParser:
         }
         return parsed
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
 
 class LeanParserFactory(botocore.parsers.ResponseParserFactory):
-    """botocore's factory, with the raw-JSON fast path for the JSON protocol.
+    """botocore's factory, with the raw-JSON fast path for the JSON protocol, and
+    MalformedAnswer for a 2xx answer that botocore's parser of any protocol fails on.
 
     botocore asks it for a parser for each answer, naming the protocol it resolved for
     the client (``json``, ``query``, ``smithy-rpc-v2-cbor``...): the fast path is
@@ -235,7 +268,7 @@ class LeanParserFactory(botocore.parsers.ResponseParserFactory):
         parser = super().create_parser(protocol_name)
         if protocol_name == "json":
             return _RawJsonParser(parser, self._timestamp_parser, self._trees)
-        return parser
+        return _GuardedParser(parser)
 
 
 # Inputs the daemon builds itself (plain dicts, lists, strings, numbers and UTC

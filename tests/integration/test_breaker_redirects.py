@@ -156,7 +156,9 @@ def test_a_server_that_drips_bytes_is_cut_at_the_timeout():
         elapsed = time.monotonic() - started
 
     assert is_open
-    assert "no answer within 300 ms" in why
+    # check()'s deadline ends it; on a loaded machine a starved server thread may let
+    # the socket's own timeout fire first.
+    assert "no answer within 300 ms" in why or "timed out" in why
     assert elapsed < 1.0
 
 

@@ -61,7 +61,8 @@ def test_lean_answers_equal_botocores(aws_env, dynamodb_client, cloudwatch_clien
     lean_table = clients.dynamodb.describe_table(TableName="orders")
     lean_metrics = clients.cloudwatch.get_metric_data(**params)
 
-    assert isinstance(clients.cloudwatch._serializer, LeanSerializer)
+    assert isinstance(clients.cloudwatch._serializer, LeanSerializer) is (
+        resolved_protocol(clients.cloudwatch) == "json")
     assert without_metadata(lean_table) == without_metadata(
         dynamodb_client.describe_table(TableName="orders"))
     assert without_metadata(lean_metrics) == without_metadata(

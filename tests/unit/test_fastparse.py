@@ -161,11 +161,50 @@ def test_errors_and_other_operations_go_to_botocore():
     assert without_metadata(listed) == {}
 
 
-@pytest.mark.parametrize("protocol", ["query", "smithy-rpc-v2-cbor", "rest-json"])
+# Protocols other than JSON that this botocore has (CBOR came in 2025).
+OTHER_PROTOCOLS = [p for p in ("query", "smithy-rpc-v2-cbor", "rest-json")
+                   if p in botocore.parsers.PROTOCOL_PARSERS]
+
+
+@pytest.mark.parametrize("protocol", OTHER_PROTOCOLS)
 def test_only_a_json_parser_gets_the_fast_path(protocol):
     parser = LeanParserFactory().create_parser(protocol)
 
-    assert type(parser) is botocore.parsers.PROTOCOL_PARSERS[protocol]
+    assert type(parser._inner) is botocore.parsers.PROTOCOL_PARSERS[protocol]
+    assert type(parser).__name__ == "_GuardedParser"  # not the JSON fast path
+
+
+QUERY_ANSWER = b"""<GetMetricDataResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/">
+<GetMetricDataResult><MetricDataResults><member><Id>q0_0</Id><Label>x</Label>
+<Timestamps><member>2026-01-01T00:01:00Z</member></Timestamps>
+<Values><member>60.0</member></Values><StatusCode>Complete</StatusCode></member>
+</MetricDataResults></GetMetricDataResult></GetMetricDataResponse>"""
+
+
+@pytest.mark.parametrize(("body", "error"), [
+    (b"<html><body>BODY-TEXT busy</body></html>", "KeyError"),
+    (b"BODY-TEXT not even XML", "ResponseParserError"),
+], ids=["html", "not-xml"])
+def test_a_query_answer_botocore_cannot_read_is_malformed_without_the_body(body, error):
+    # CloudWatch in the query protocol (botocore before 1.42.7): botocore's own parser,
+    # whose failures on a 200 are a KeyError or a ResponseParserError quoting the body.
+    parser = LeanParserFactory().create_parser("query")
+
+    with pytest.raises(MalformedAnswer) as caught:
+        parser.parse(answer(body), output_shape("cloudwatch", "GetMetricData"))
+
+    assert str(caught.value) == (f"malformed GetMetricData answer: botocore cannot parse "
+                                 f"it ({error})")
+
+
+def test_a_good_query_answer_is_botocores():
+    shape = output_shape("cloudwatch", "GetMetricData")
+
+    parsed = LeanParserFactory().create_parser("query").parse(answer(QUERY_ANSWER), shape)
+
+    result = parsed["MetricDataResults"][0]
+    assert result["Timestamps"] == [datetime(2026, 1, 1, 0, 1, tzinfo=timezone.utc)]
+    assert result["Values"] == [60.0]
 
 
 def fake_client(protocol: str) -> Any:
@@ -174,7 +213,7 @@ def fake_client(protocol: str) -> Any:
                            _serializer=botocore.serialize.create_serializer(protocol, False))
 
 
-@pytest.mark.parametrize("protocol", ["query", "smithy-rpc-v2-cbor", "rest-json"])
+@pytest.mark.parametrize("protocol", OTHER_PROTOCOLS)
 def test_lean_serializer_stays_off_a_client_in_another_protocol(protocol):
     client = fake_client(protocol)
     inner = client._serializer
@@ -183,22 +222,28 @@ def test_lean_serializer_stays_off_a_client_in_another_protocol(protocol):
     assert client._serializer is inner
 
 
-def cloudwatch_client(validate: bool) -> Any:
-    return boto3.client("cloudwatch", region_name="us-east-1",
-                        endpoint_url="http://127.0.0.1:9",
+def real_client(service: str, validate: bool = False) -> Any:
+    return boto3.client(service, region_name="us-east-1", endpoint_url="http://127.0.0.1:9",
                         config=botocore.config.Config(parameter_validation=validate))
 
 
 def test_lean_serializer_stays_off_a_serializer_it_does_not_know():
     # botocore wraps its serializer to validate parameters; the daemon's clients don't
     # validate, and an unknown wrapper is left alone.
-    client = cloudwatch_client(validate=True)
+    client = real_client("dynamodb", validate=True)
 
     assert lean_serializer(client) is False
 
 
+def test_cloudwatch_gets_the_lean_serializer_exactly_when_it_speaks_json():
+    # JSON with this botocore since about 1.42.7; query (XML) before (`tox -e min`).
+    client = real_client("cloudwatch")
+
+    assert lean_serializer(client) is (resolved_protocol(client) == "json")
+
+
 def test_lean_serializer_goes_on_a_json_client_once():
-    client = cloudwatch_client(validate=False)
+    client = real_client("dynamodb")
     assert resolved_protocol(client) == "json"
 
     assert lean_serializer(client) is True
