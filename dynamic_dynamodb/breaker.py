@@ -108,22 +108,20 @@ class _Sockets:
                 pass  # already closed, or never connected
 
 
-class _TrackedHTTPConnection(http.client.HTTPConnection):
-    sockets: _Sockets | None = None
+def _tracked(kind: type[http.client.HTTPConnection], sockets: _Sockets,
+             **options: Any) -> Any:
+    """A connection factory for urllib's ``do_open`` whose connections hand their socket
+    (the TLS one, for HTTPS) to ``sockets`` once connected."""
+    def connection(host: str, **kw: Any) -> http.client.HTTPConnection:
+        made = kind(host, **kw, **options)
+        connect = made.connect
 
-    def connect(self) -> None:
-        super().connect()
-        if self.sockets is not None:
-            self.sockets.add(self.sock)
-
-
-class _TrackedHTTPSConnection(http.client.HTTPSConnection):
-    sockets: _Sockets | None = None
-
-    def connect(self) -> None:
-        super().connect()
-        if self.sockets is not None:
-            self.sockets.add(self.sock)
+        def connect_and_track() -> None:
+            connect()
+            sockets.add(made.sock)
+        made.connect = connect_and_track  # type: ignore[method-assign]
+        return made
+    return connection
 
 
 class _HTTPHandler(urllib.request.HTTPHandler):
@@ -132,11 +130,7 @@ class _HTTPHandler(urllib.request.HTTPHandler):
         self._sockets = sockets
 
     def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        def connection(host: str, **kw: Any) -> http.client.HTTPConnection:
-            made = _TrackedHTTPConnection(host, **kw)
-            made.sockets = self._sockets
-            return made
-        return self.do_open(connection, req)
+        return self.do_open(_tracked(http.client.HTTPConnection, self._sockets), req)
 
 
 class _HTTPSHandler(urllib.request.HTTPSHandler):
@@ -147,11 +141,8 @@ class _HTTPSHandler(urllib.request.HTTPSHandler):
         self._sockets = sockets
 
     def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        def connection(host: str, **kw: Any) -> http.client.HTTPSConnection:
-            made = _TrackedHTTPSConnection(host, **kw)
-            made.sockets = self._sockets
-            return made
-        return self.do_open(connection, req, context=self._tls)
+        return self.do_open(_tracked(http.client.HTTPSConnection, self._sockets,
+                                     context=self._tls), req)
 
 
 def _opener(sockets: _Sockets) -> urllib.request.OpenerDirector:

@@ -29,6 +29,12 @@ def check(url: str, timeout_ms: float = 2000) -> tuple[bool, str]:
     return HttpBreaker().check([(url, timeout_ms, RID)])[RID]
 
 
+def timed_check(url: str, timeout_ms: float) -> tuple[bool, str, float]:
+    started = time.monotonic()
+    is_open, why = check(url, timeout_ms)
+    return is_open, why, time.monotonic() - started
+
+
 def test_cross_origin_redirect_is_not_followed_and_counts_as_open(caplog):
     with BreakerService() as other, BreakerService(other=other) as service:
         with caplog.at_level(logging.DEBUG):
@@ -85,9 +91,7 @@ def test_at_most_max_redirects_are_followed():
 
 def test_redirect_loop_is_open_within_bounds():
     with BreakerService() as service:
-        started = time.monotonic()
-        is_open, why = check(service.url + "/redirect/307/loop", timeout_ms=1000)
-        elapsed = time.monotonic() - started
+        is_open, why, elapsed = timed_check(service.url + "/redirect/307/loop", 1000)
 
     assert is_open
     assert f"redirected more than {MAX_REDIRECTS} times" in why
@@ -99,9 +103,7 @@ def test_redirects_share_one_timeout():
     # The first answer comes at once; the redirect's target hangs: the whole probe ends
     # at its timeout, not at the timeout plus the first request's time.
     with BreakerService() as service:
-        started = time.monotonic()
-        is_open, why = check(service.url + "/redirect/302/same/hang", timeout_ms=400)
-        elapsed = time.monotonic() - started
+        is_open, why, elapsed = timed_check(service.url + "/redirect/302/same/hang", 400)
 
     assert is_open
     assert "timed out" in why
@@ -151,9 +153,7 @@ def test_a_server_that_drips_bytes_is_cut_at_the_timeout():
     # Each byte comes well within the socket timeout, so only a total deadline ends it.
     answer = b"HTTP/1.1 200 OK\r\n" + b"X-Slow: " + b"a" * 200 + b"\r\n\r\n"
     with raw_server(answer, drip_seconds=0.05) as url:
-        started = time.monotonic()
-        is_open, why = check(url + "/ok", timeout_ms=300)
-        elapsed = time.monotonic() - started
+        is_open, why, elapsed = timed_check(url + "/ok", 300)
 
     assert is_open
     # check()'s deadline ends it; on a loaded machine a starved server thread may let
