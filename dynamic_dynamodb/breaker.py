@@ -133,25 +133,45 @@ class _HTTPHandler(urllib.request.HTTPHandler):
         return self.do_open(_tracked(http.client.HTTPConnection, self._sockets), req)
 
 
+_tls_lock = threading.Lock()
+_tls_context: ssl.SSLContext | None = None
+
+
+def _tls() -> ssl.SSLContext:
+    """The system's trust store and host name checks, as urllib's default; made once, on
+    the first HTTPS probe (loading the trust store takes about 0.1 s of CPU, which
+    would otherwise come out of every probe's timeout)."""
+    global _tls_context
+    with _tls_lock:
+        if _tls_context is None:
+            _tls_context = ssl.create_default_context()
+        return _tls_context
+
+
 class _HTTPSHandler(urllib.request.HTTPSHandler):
     def __init__(self, sockets: _Sockets) -> None:
-        # The system's trust store and host name checks, as urllib's default.
-        self._tls = ssl.create_default_context()
-        super().__init__(context=self._tls)
+        super().__init__(context=_tls())
         self._sockets = sockets
 
     def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
         return self.do_open(_tracked(http.client.HTTPSConnection, self._sockets,
-                                     context=self._tls), req)
+                                     context=_tls()), req)
 
 
-def _opener(sockets: _Sockets) -> urllib.request.OpenerDirector:
+def _opener(sockets: _Sockets, scheme: str) -> urllib.request.OpenerDirector:
     """urllib without its redirect and error handlers: every answer comes back as it
-    is, and this module decides what a redirect means. Proxies from the environment
+    is, and this module decides what a redirect means. Only the configured URL's scheme
+    is served (a redirect to another scheme is another origin, never followed), so an
+    http probe never pays for loading the TLS trust store. Proxies from the environment
     (``https_proxy``, ``no_proxy``) are honoured, as before."""
     opener = urllib.request.OpenerDirector()
-    for handler in (urllib.request.ProxyHandler(), _HTTPHandler(sockets),
-                    _HTTPSHandler(sockets), urllib.request.UnknownHandler()):
+    handlers: list[urllib.request.BaseHandler] = [urllib.request.ProxyHandler(),
+                                                  urllib.request.UnknownHandler()]
+    if scheme == "http":
+        handlers.append(_HTTPHandler(sockets))
+    elif scheme == "https":
+        handlers.append(_HTTPSHandler(sockets))
+    for handler in handlers:
         opener.add_handler(handler)
     return opener
 
@@ -185,11 +205,11 @@ def probe(url: str, timeout_ms: float, resource: ResourceId,
     shown = mask_url(url)
     if deadline is None:
         deadline = time.monotonic() + timeout_ms / 1000.0
-    opener = _opener(sockets or _Sockets())
     try:
         home = origin(clean)
     except ValueError:
         return True, f"{shown} is not a valid URL"
+    opener = _opener(sockets or _Sockets(), home[0])
     target = clean
     for hop in range(MAX_REDIRECTS + 1):
         left = deadline - time.monotonic()

@@ -177,3 +177,16 @@ def test_nothing_the_server_sends_is_logged_but_status_and_masked_location(answe
     assert "BODY-TEXT" not in why and SECRET not in why
     assert "BODY-TEXT" not in caplog.text and SECRET not in caplog.text
     assert "circuit breaker open" in caplog.text
+
+
+def test_an_https_probe_goes_through_the_tls_handler():
+    # No certificate here to serve TLS with: a closed port shows the HTTPS path was taken
+    # (urllib knows no "https" without a handler for it: "unknown url type").
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    listener.close()
+
+    is_open, why = check(f"https://user:{SECRET}@127.0.0.1:{port}/ok", timeout_ms=1000)
+
+    assert (is_open, why) == (True, f"https://user:***@127.0.0.1:{port}/ok unreachable: "
+                                    f"connection refused")
