@@ -141,6 +141,8 @@ class ResourcePolicy:
     # Manage even when an Application Auto Scaling policy exists (two scalers would fight).
     ignore_aws_autoscaling: bool = False
     decrease_plan: DecreasePlan = field(default_factory=DecreasePlan)
+    # The [account: NAME] sections this section applies to; empty: every target.
+    accounts: frozenset[str] = frozenset()
     origins: Origins = field(default_factory=_no_origins, compare=False, repr=False)
 
     def of(self, dim: str) -> DimensionPolicy:
@@ -209,6 +211,37 @@ class GlobalConfig:
     max_attempts: int | None = None
     # Repeated failures of one table before an ``error`` notification.
     failures_before_error: int = 3
+    # DescribeTable calls per second of one target (account x region); None: not paced
+    # without account sections, DEFAULT_DESCRIBE_RATE for [account] targets.
+    describe_rate: float | None = None
+    # How many targets' cycles run at once (a fleet; fleet/runner.py).
+    target_concurrency: int = 16
+    origins: Origins = field(default_factory=_no_origins, compare=False, repr=False)
+
+
+# DynamoDB's control plane (DescribeTable, UpdateTable, ListTables...) is throttled at
+# 2,500 requests per second per account and region, shared by every tool of the
+# account; an [account] target describes at most this many tables per second (2 %).
+DEFAULT_DESCRIBE_RATE = 50.0
+DEFAULT_ROLE_SESSION_NAME = "dynamic-dynamodb"
+
+
+@dataclass(frozen=True)
+class AccountConfig:
+    """An ``[account: NAME]`` section: where and as whom its targets are reached.
+
+    Each region of ``regions`` is one target, ``NAME/REGION``. Credentials: ``profile``
+    (of the standard AWS config; it may itself assume a role), else the default ones
+    ([global]'s, else boto3's chain); with ``role_arn``, that role is assumed from them.
+    """
+
+    name: str
+    profile: str | None = None
+    role_arn: str | None = None
+    external_id: str | None = None
+    role_session_name: str = DEFAULT_ROLE_SESSION_NAME
+    regions: tuple[str, ...] = ()  # (): the global region
+    describe_rate: float | None = None  # None: [global]'s, else DEFAULT_DESCRIBE_RATE
     origins: Origins = field(default_factory=_no_origins, compare=False, repr=False)
 
 
@@ -227,6 +260,9 @@ class Config:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     tables: tuple[TablePolicy, ...] = ()
     source: str | None = None  # the config file's path, for messages and reload
+    # The [account: NAME] sections, in file order; none: the global settings are the
+    # one target, as before accounts existed.
+    accounts: tuple[AccountConfig, ...] = ()
 
     def match_table(self, table_name: str) -> SectionMatch[TablePolicy] | None:
         return first_match(self.tables, table_name)
