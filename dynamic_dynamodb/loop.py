@@ -13,6 +13,7 @@ facts are cached by coexistence.py and the cost estimate is cost.py's.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -58,6 +59,9 @@ from dynamic_dynamodb.settings import Config, ResourcePolicy, TablePolicy
 __all__ = ["CycleReport", "Outcome", "Scheduler", "SystemClock"]
 
 log = logging.getLogger("dynamic_dynamodb")
+
+# The note on an outcome whose UpdateTable was not sent because the lease is gone.
+LEASE_LOST = "lease lost: UpdateTable not sent"
 
 
 # The longest the sleep goes without looking at the stop Event when a ``wake`` Event
@@ -142,8 +146,14 @@ class Scheduler:
                  call_counts: Callable[[], dict[str, int]] | None = None,
                  observers: Sequence[Callable[[CycleReport], None]] = (),
                  stop: threading.Event | None = None,
-                 hooks: Sequence[CycleHooks] = ()) -> None:
+                 hooks: Sequence[CycleHooks] = (),
+                 target: str | None = None,
+                 may_act: Callable[[], bool] | None = None) -> None:
         self.config = config
+        # The target served (an account in one region); it labels every report.
+        self.target = target
+        # Asked right before each UpdateTable: False (a lease lost) sends nothing.
+        self._may_act = may_act
         self.tables = tables
         self.metrics = metrics
         self.notifier = notifier
@@ -191,7 +201,7 @@ class Scheduler:
     def run_cycle(self) -> CycleReport:
         started = time.monotonic()
         now = self.clock.now()
-        report = CycleReport(started=now)
+        report = CycleReport(started=now, target=self.target)
         work = self._match(self.tables.list_tables())
         if not work:
             log.warning("no table matches the configured table names")
@@ -253,7 +263,9 @@ class Scheduler:
                 describe(item)
             return
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="describe") as pool:
-            for future in [pool.submit(describe, item) for item in work]:
+            # Each call in a copy of this context: log lines keep naming the target.
+            for future in [pool.submit(contextvars.copy_context().run, describe, item)
+                           for item in work]:
                 future.result()
 
     def _collect_resources(self, work: list[_Work], report: CycleReport) -> None:
@@ -339,6 +351,8 @@ class Scheduler:
         changing = [d for d in decisions if d.changes]
         if not changing or self.dry_run:
             return decisions, set(), ""
+        if not self._still_may_act(table):
+            return decisions, set(), LEASE_LOST
         try:
             self.tables.update(table, changing)
             return decisions, {d.resource for d in changing}, ""
@@ -347,8 +361,24 @@ class Scheduler:
             if plan is None:
                 raise
         if plan.send:
+            if not self._still_may_act(table):
+                return list(plan.decisions), set(), LEASE_LOST
             self.tables.update(table, plan.send)
         return list(plan.decisions), {d.resource for d in plan.send}, plan.note
+
+    def _still_may_act(self, table: str) -> bool:
+        """Whether this process may still change the target's tables (its lease holds);
+        asked right before each UpdateTable, a failing check counts as no."""
+        if self._may_act is None:
+            return True
+        try:
+            allowed = self._may_act()
+        except Exception:
+            log.exception("%s: the lease check failed; not updating", table)
+            return False
+        if not allowed:
+            log.warning("%s: %s", table, LEASE_LOST)
+        return allowed
 
     def _report(self, outcome: Outcome, policy: ResourcePolicy) -> None:
         log.info("%s", format_outcome(outcome, self.dry_run))
@@ -382,30 +412,37 @@ class Scheduler:
         too). Between cycles the clock's ``wait`` sleeps; a stop request ends it.
         """
         worked = False
-        self._next_cycle = not run_once
         while True:
             cycle_started = time.monotonic()
             self._before_cycle()
-            try:
-                last = self.run_cycle()
-                worked = True
-            except AwsSetupError as exc:
-                # Before any cycle has worked this is set-up (no credentials, no region):
-                # fail fast. Later (credentials that failed to refresh) it is retried.
-                if run_once or not worked:
-                    raise
-                last = self._cycle_failed(exc, str(exc), exc.code)
-            except DynamicDynamoDBError as exc:
-                last = self._cycle_failed(exc, str(exc), _error_kind(exc))
-            except Exception as exc:  # never let a bug end the daemon; --run-once exits 1
-                log.exception("unexpected error in the cycle")
-                last = self._cycle_failed(exc, f"unexpected error: {exc!r}", type(exc).__name__)
+            # Before any cycle has worked a set-up error (no credentials, no region) fails
+            # fast. Later (credentials that failed to refresh) it is retried.
+            last = self.guarded_cycle(setup_fatal=run_once or not worked,
+                                      next_cycle=not run_once)
+            worked = worked or last.error is None
             self._after_cycle(last)
             if run_once or self.stop_requested.is_set():
                 return last
             elapsed = time.monotonic() - cycle_started
             if self.clock.wait(self.config.global_.check_interval - elapsed):
                 return last
+
+    def guarded_cycle(self, *, setup_fatal: bool, next_cycle: bool) -> CycleReport:
+        """One cycle whose failure is its report, never an exception, except an
+        AwsSetupError when ``setup_fatal``. ``next_cycle``: whether a cycle follows (the
+        failure lines promise a retry only then)."""
+        self._next_cycle = next_cycle
+        try:
+            return self.run_cycle()
+        except AwsSetupError as exc:
+            if setup_fatal:
+                raise
+            return self._cycle_failed(exc, str(exc), exc.code)
+        except DynamicDynamoDBError as exc:
+            return self._cycle_failed(exc, str(exc), _error_kind(exc))
+        except Exception as exc:  # never let a bug end the daemon; --run-once exits 1
+            log.exception("unexpected error in the cycle")
+            return self._cycle_failed(exc, f"unexpected error: {exc!r}", type(exc).__name__)
 
     def _before_cycle(self) -> None:
         for hook in self._hooks:
@@ -427,7 +464,8 @@ class Scheduler:
     def _cycle_failed(self, exc: BaseException, message: str, kind: str) -> CycleReport:
         if isinstance(exc, DynamicDynamoDBError):  # others were logged with a traceback
             log.error("%s", cycle_failed(str(exc), self._next_cycle))
-        return CycleReport(started=self.clock.now(), error=message, error_kind=kind)
+        return CycleReport(started=self.clock.now(), error=message, error_kind=kind,
+                           target=self.target)
 
 
 def _error_kind(exc: BaseException) -> str:

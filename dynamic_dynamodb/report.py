@@ -39,6 +39,8 @@ class CycleReport:
     # Set when the whole cycle failed (e.g. ListTables): no table was handled.
     error: str | None = None
     error_kind: str | None = None
+    # The target (an account in one region, e.g. "prod/eu-west-1") the cycle served.
+    target: str | None = None
 
     @property
     def ok(self) -> bool:
