@@ -1,0 +1,36 @@
+"""A FleetRunner on the real edges: each target's Scheduler on boto3, reached with its
+account's credentials in its region (fleet/sessions.py), built on the target's first
+cycle, in its worker thread, so that a target whose credentials cannot even be loaded
+fails alone. Used by the service (service/wiring.py) and ``status``."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+
+from dynamic_dynamodb.backend import Clock, Notifier
+from dynamic_dynamodb.fleet.coordinator import Coordinator
+from dynamic_dynamodb.fleet.runner import FleetRunner
+from dynamic_dynamodb.fleet.sessions import default_region, target_clients
+from dynamic_dynamodb.fleet.targets import Target, is_fleet, plan_targets
+from dynamic_dynamodb.loop import CycleHooks, Scheduler
+from dynamic_dynamodb.runner import build_scheduler
+from dynamic_dynamodb.service.watchdog import Heartbeat
+from dynamic_dynamodb.settings import Config
+
+
+def build_fleet(config: Config, *, stop: threading.Event,
+                wake: threading.Event | None = None, clock: Clock | None = None,
+                hooks: Sequence[CycleHooks] = (), coordinator: Coordinator | None = None,
+                heartbeat: Heartbeat | None = None, notifier: Notifier | None = None,
+                dry_run: bool | None = None) -> FleetRunner:
+    """Every target of ``config`` served on boto3. ``notifier`` replaces each target's
+    log-and-SNS notifier (``status`` passes a silent one)."""
+    def build(target: Target, may_act: Callable[[], bool]) -> Scheduler:
+        clients = target_clients(target, stop)
+        return build_scheduler(target.config, stop=stop, clients=clients, target=target.id,
+                               may_act=may_act, notifier=notifier, dry_run=dry_run)
+
+    return FleetRunner(config, plan_targets(config, default_region), build, stop=stop,
+                       wake=wake, clock=clock, hooks=hooks, coordinator=coordinator,
+                       heartbeat=heartbeat, prefix_logs=is_fleet(config))
