@@ -7,6 +7,11 @@ capacity, utilisation, the decision and its reason, and the decreases left today
 A fresh process has no history, so options that count consecutive checks
 (``num-*-checks-before-scale-down``) show the first check's view; the running
 daemon may be further along.
+
+With [account: NAME] sections every target (an account in one region) runs its
+dry-run cycle concurrently (fleet/runner.py) and each row names its target; a
+target that fails is shown failed, the others as usual. ``--json`` names each
+resource's target always.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from dynamic_dynamodb.core.types import (
     ResourceState,
     ScaleEvent,
 )
+from dynamic_dynamodb.errors import AwsError
+from dynamic_dynamodb.fleet.report import FleetReport, parts_of
 from dynamic_dynamodb.report import CycleReport, Outcome
 from dynamic_dynamodb.settings import Config, LoggingConfig
 
@@ -89,11 +96,12 @@ def _dimension(outcome: Outcome, dim: Dimension) -> dict[str, Any]:
 def as_dict(report: CycleReport) -> dict[str, Any]:
     """The report as JSON-ready data (``status --json``)."""
     resources = []
-    for outcome in report.outcomes:
+    for target, outcome in _outcomes(report):
         if outcome.decision is None:
             continue
         budget = decrease_budget(outcome.state, report.started)
         resources.append({
+            "target": target,
             "table": outcome.resource.table,
             "index": outcome.resource.index,
             "status": outcome.state.status if outcome.state else None,
@@ -105,20 +113,32 @@ def as_dict(report: CycleReport) -> dict[str, Any]:
                 "next_allowed_at": budget.next_at.isoformat() if budget.next_at else None,
             },
         })
-    return {
+    shown: dict[str, Any] = {
         "checked_at": report.started.isoformat(),
         "resources": resources,
         "failed_tables": dict(report.failed_tables),
         "error": getattr(report, "error", None),
     }
+    if isinstance(report, FleetReport):
+        shown["targets"] = [{"target": target, "error": part.error}
+                            for target, part in sorted(report.parts.items())]
+    return shown
+
+
+def _outcomes(report: CycleReport) -> list[tuple[str | None, Outcome]]:
+    """Each outcome with its target, targets in id order."""
+    parts = sorted(parts_of(report), key=lambda part: part.target or "")
+    return [(part.target, outcome) for part in parts for outcome in part.outcomes]
 
 
 def render_table(report: CycleReport) -> str:
-    """A plain-text table: two rows (reads, writes) per table or GSI."""
-    header = ("RESOURCE", "DIM", "PROV", "CONSUMED", "USED %", "NEXT CYCLE", "DECREASES LEFT",
-              "WHY")
+    """A plain-text table: two rows (reads, writes) per table or GSI; a fleet's start
+    with the TARGET."""
+    fleet = isinstance(report, FleetReport)
+    header: tuple[str, ...] = ("RESOURCE", "DIM", "PROV", "CONSUMED", "USED %", "NEXT CYCLE",
+                               "DECREASES LEFT", "WHY")
     rows: list[tuple[str, ...]] = []
-    for outcome in report.outcomes:
+    for target, outcome in _outcomes(report):
         if outcome.decision is None:
             continue
         budget = decrease_budget(outcome.state, report.started)
@@ -126,6 +146,7 @@ def render_table(report: CycleReport) -> str:
             entry = _dimension(outcome, dim)
             d = outcome.decision.of(dim)
             rows.append((
+                *((target or "",) if fleet else ()),
                 str(outcome.resource) if dim is Dimension.READS else "",
                 dim.value,
                 str(d.current),
@@ -136,10 +157,16 @@ def render_table(report: CycleReport) -> str:
                 (budget.text() if budget else "?") if dim is Dimension.READS else "",
                 d.reason.message,
             ))
+    if fleet:
+        header = ("TARGET", *header)
+        # The target once per target, as the resource is once per resource.
+        rows = [(row[0] if k == 0 or rows[k - 1][0] != row[0] else "", *row[1:])
+                for k, row in enumerate(rows)]
+    left = {0, 1, 5, 6} if not fleet else {0, 1, 2, 6, 7}
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
     lines = []
     for row in [header, *rows]:
-        cells = [cell.ljust(widths[i]) if i in (0, 1, 5, 6) else cell.rjust(widths[i])
+        cells = [cell.ljust(widths[i]) if i in left else cell.rjust(widths[i])
                  for i, cell in enumerate(row[:-1])]
         lines.append("  ".join([*cells, row[-1]]).rstrip())
     if not rows:
@@ -158,11 +185,31 @@ def status_report(config: Config) -> CycleReport:
     """One dry-run cycle of the real Scheduler, live from AWS; notifies nobody.
 
     A cycle that fails as a whole (AWS unreachable, no credentials) raises its
-    AwsError: there is nothing to show but that.
+    AwsError: there is nothing to show but that. With account sections, one dry-run
+    cycle of every target; it raises only when every target's failed.
     """
+    from dynamic_dynamodb.fleet.logcontext import in_target
+    from dynamic_dynamodb.fleet.targets import is_fleet
     from dynamic_dynamodb.logsetup import secrets_of, setup_logging
     from dynamic_dynamodb.runner import build_scheduler
 
     # Warnings and errors to stderr only: never into the daemon's log file.
     setup_logging(LoggingConfig(level="warning"), secrets_of(config))
-    return build_scheduler(config, notifier=SilentNotifier(), dry_run=True).run_cycle()
+    if is_fleet(config):
+        return _fleet_status(config)
+    scheduler = build_scheduler(config, notifier=SilentNotifier(), dry_run=True)
+    with in_target(scheduler.target or "", prefix=False):
+        return scheduler.run_cycle()
+
+
+def _fleet_status(config: Config) -> CycleReport:
+    import threading
+
+    from dynamic_dynamodb.fleet.build import build_fleet
+
+    runner = build_fleet(config, stop=threading.Event(), notifier=SilentNotifier(),
+                         dry_run=True)
+    report = runner.run(run_once=True)
+    if report.error is not None:
+        raise AwsError(report.error, report.error_kind or "error")
+    return report

@@ -27,6 +27,7 @@ from typing import Any
 import botocore.config
 import botocore.credentials
 import botocore.exceptions
+import botocore.loaders
 import botocore.session
 
 from dynamic_dynamodb.aws.errors import error_code
@@ -60,7 +61,7 @@ def default_region(profile: str | None) -> str:
 def _source_session(glob: GlobalConfig, account: AccountConfig) -> botocore.session.Session:
     """The botocore session whose credentials assume the role: the account's profile,
     else [global]'s keys or profile, else boto3's chain."""
-    session = botocore.session.get_session()
+    session = _new_session()
     profile = account.profile or (None if glob.aws_access_key_id else glob.profile)
     if profile is not None:
         session.set_config_variable("profile", profile)
@@ -119,6 +120,21 @@ def assumed_role_credentials(glob: GlobalConfig, account: AccountConfig, region:
         refresh_using=fetch, method="assume-role")
 
 
+@functools.lru_cache(maxsize=1)
+def _shared_loader() -> botocore.loaders.Loader:
+    """One botocore data loader for every target's session: each session would otherwise
+    load and parse the service models (JSON, a few MB) again, per target and service."""
+    loader: botocore.loaders.Loader = botocore.session.get_session().get_component(
+        "data_loader")
+    return loader
+
+
+def _new_session() -> botocore.session.Session:
+    session = botocore.session.get_session()
+    session.register_component("data_loader", _shared_loader())
+    return session
+
+
 class _Given(botocore.credentials.CredentialProvider):
     """A credential chain of one link: the credentials we made."""
 
@@ -141,22 +157,18 @@ def target_clients(target: Target, stop: threading.Event | None = None, *,
     """
     glob = target.config.global_
     account = target.account
-    if account is None:
-        clients = AwsClients(glob)
-    elif account.role_arn is None:
-        if account.profile is not None:
-            glob = dataclasses.replace(glob, profile=account.profile, aws_access_key_id=None,
-                                       aws_secret_access_key=None)
-        clients = AwsClients(glob)
-    else:
+    core = _new_session()
+    if account is not None and account.role_arn is None and account.profile is not None:
+        glob = dataclasses.replace(glob, profile=account.profile, aws_access_key_id=None,
+                                   aws_secret_access_key=None)
+    elif account is not None and account.role_arn is not None:
         credentials = assumed_role_credentials(glob, account, target.region,
                                                duration_seconds=duration_seconds)
-        core = botocore.session.get_session()
         core.register_component("credential_provider",
                                 botocore.credentials.CredentialResolver([_Given(credentials)]))
         glob = dataclasses.replace(glob, profile=None, aws_access_key_id=None,
                                    aws_secret_access_key=None)
-        clients = AwsClients(glob, botocore_session=core)
+    clients = AwsClients(glob, botocore_session=core)
     rate = target.describe_rate
     if rate is not None:
         wait = stop.wait if stop is not None else threading.Event().wait

@@ -157,6 +157,8 @@ class LauncherControl:
         *,
         count: int = 1,
         table: str | None = None,
+        account: str | None = None,
+        region: str | None = None,
         code: str | None = None,
         status: int | None = None,
         message: str | None = None,
@@ -171,10 +173,12 @@ class LauncherControl:
         ``service``: ``dynamodb``, ``cloudwatch`` (alias ``monitoring``), ``sns``,
         ``application-autoscaling``...; ``operation``: e.g. ``DescribeTable``,
         ``GetMetricData``, ``*`` for any; ``table``: only calls whose request names this
-        TableName. ``kind`` and its own arguments (``code``/``status``/``message`` for
-        errors, ``path``/``value`` for ``drop``/``replace``/``empty``, ``seconds`` for
-        ``delay``/``hang``, ``token`` for ``endless_token``, ``body`` for ``non_json``,
-        ``value`` for ``wrong_shape``) are described in
+        TableName; ``account``/``region``: only calls made with that account's
+        credentials / signed for that region. ``kind`` and its own arguments
+        (``code``/``status``/``message`` for errors, ``path``/``value`` for
+        ``drop``/``replace``/``empty``, ``seconds`` for ``delay``/``hang``, ``token``
+        for ``endless_token``, ``body`` for ``non_json``, ``value`` for ``wrong_shape``)
+        are described in
         :mod:`dynamic_dynamodb.localaws.faults`. Returns the fault as the launcher holds it.
         """
         payload: dict[str, Any] = {
@@ -183,6 +187,8 @@ class LauncherControl:
             "kind": kind,
             "count": count,
             "table": table,
+            "account": account,
+            "region": region,
             "code": code,
             "status": status,
             "message": message,
