@@ -16,6 +16,7 @@ from dynamic_dynamodb.aws.session import AwsClients
 from dynamic_dynamodb.aws.tables import DynamoTables
 from dynamic_dynamodb.backend import Clock, Notifier
 from dynamic_dynamodb.breaker import HttpBreaker
+from dynamic_dynamodb.fleet.pacing import pace
 from dynamic_dynamodb.fleet.targets import DEFAULT_ACCOUNT, is_fleet, target_id
 from dynamic_dynamodb.loop import CycleHooks, Scheduler, SystemClock
 from dynamic_dynamodb.notify import FanOut, LogNotifier, SnsNotifier
@@ -36,7 +37,10 @@ def build_scheduler(config: Config, *, stop: threading.Event | None = None,
     ``may_act``, asked before each UpdateTable (a lease coordinator's).
     """
     stop = stop or threading.Event()
-    clients = clients or AwsClients(config.global_)
+    if clients is None:
+        clients = AwsClients(config.global_)
+        # Before any client is made (they copy the session's handlers).
+        pace(clients.session.events, config.global_.describe_rate, stop)
     target = target or target_id(DEFAULT_ACCOUNT, clients.region)
     return Scheduler(
         config,

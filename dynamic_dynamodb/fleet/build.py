@@ -13,12 +13,11 @@ import botocore.exceptions
 from dynamic_dynamodb.backend import Clock, Notifier
 from dynamic_dynamodb.errors import AwsSetupError
 from dynamic_dynamodb.fleet.coordinator import Coordinator
-from dynamic_dynamodb.fleet.runner import FleetRunner
+from dynamic_dynamodb.fleet.runner import FleetRunner, Heartbeat
 from dynamic_dynamodb.fleet.sessions import default_region, target_clients
 from dynamic_dynamodb.fleet.targets import Target, is_fleet, plan_targets
 from dynamic_dynamodb.loop import CycleHooks, Scheduler
 from dynamic_dynamodb.runner import build_scheduler
-from dynamic_dynamodb.service.watchdog import Heartbeat
 from dynamic_dynamodb.settings import Config
 
 

@@ -66,6 +66,15 @@ class TokenBucket:
             self._wait(delay)
 
 
+def pace(events: Any, rate: float | None, stop: threading.Event | None = None) -> None:
+    """Pace a session's DescribeTable calls at ``rate`` per second (None: not paced);
+    ``stop`` ends a wait. Call before the session's first client is made."""
+    if rate is None:
+        return
+    wait = stop.wait if stop is not None else threading.Event().wait
+    pace_describes(events, TokenBucket(rate, wait=wait))
+
+
 def pace_describes(events: Any, bucket: TokenBucket) -> None:
     """Pace every DescribeTable attempt of a session's clients through ``bucket``.
 

@@ -38,6 +38,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from dynamic_dynamodb.backend import Clock
 from dynamic_dynamodb.errors import AwsSetupError
@@ -47,7 +48,6 @@ from dynamic_dynamodb.fleet.report import FleetReport, merge
 from dynamic_dynamodb.fleet.targets import Target, config_for
 from dynamic_dynamodb.loop import CycleHooks, Scheduler, SystemClock
 from dynamic_dynamodb.report import CycleReport, cycle_failed
-from dynamic_dynamodb.service.watchdog import Heartbeat
 from dynamic_dynamodb.settings import Config
 
 log = logging.getLogger("dynamic_dynamodb.fleet")
@@ -56,6 +56,12 @@ log = logging.getLogger("dynamic_dynamodb.fleet")
 # that does not exist, no credentials at all): that target's cycle fails, not the fleet.
 SchedulerBuilder = Callable[[Target, Callable[[], bool]], Scheduler]
 ExecutorFactory = Callable[[int], Executor]
+
+
+class Heartbeat(Protocol):
+    """The service's heartbeat (service/watchdog.py): busy since a monotonic time."""
+
+    def busy_since(self, since: float | None) -> None: ...
 
 
 def _thread_pool(workers: int) -> Executor:

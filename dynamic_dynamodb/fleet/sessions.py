@@ -33,7 +33,7 @@ import botocore.session
 from dynamic_dynamodb.aws.errors import error_code
 from dynamic_dynamodb.aws.session import FALLBACK_REGION, AwsClients
 from dynamic_dynamodb.errors import AwsSetupError
-from dynamic_dynamodb.fleet.pacing import TokenBucket, pace_describes
+from dynamic_dynamodb.fleet.pacing import pace
 from dynamic_dynamodb.fleet.targets import Target
 from dynamic_dynamodb.settings import AccountConfig, GlobalConfig
 
@@ -169,8 +169,5 @@ def target_clients(target: Target, stop: threading.Event | None = None, *,
         glob = dataclasses.replace(glob, profile=None, aws_access_key_id=None,
                                    aws_secret_access_key=None)
     clients = AwsClients(glob, botocore_session=core)
-    rate = target.describe_rate
-    if rate is not None:
-        wait = stop.wait if stop is not None else threading.Event().wait
-        pace_describes(clients.session.events, TokenBucket(rate, wait=wait))
+    pace(clients.session.events, target.describe_rate, stop)
     return clients

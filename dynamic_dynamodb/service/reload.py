@@ -22,7 +22,8 @@ log = logging.getLogger("dynamic_dynamodb.service")
 
 # Settings the boto3 clients are built from: a reload cannot change them in place.
 RESTART_ONLY = ("region", "profile", "aws_access_key_id", "aws_secret_access_key",
-                "connect_timeout", "read_timeout", "max_attempts", "describe_concurrency")
+                "connect_timeout", "read_timeout", "max_attempts", "describe_concurrency",
+                "describe_rate", "target_concurrency")
 
 
 def restart_only_changes(old: GlobalConfig, new: GlobalConfig) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from dynamic_dynamodb.fleet.sessions import target_clients
 from dynamic_dynamodb.fleet.targets import plan_targets
 from dynamic_dynamodb.localaws import LauncherControl
 from dynamic_dynamodb.localaws.seed import create_table, seed_metrics
+from dynamic_dynamodb.runner import build_scheduler
 from dynamic_dynamodb.settings import AccountConfig, Config, GlobalConfig, TablePolicy
 
 from .conftest import NO_RETRIES
@@ -263,15 +265,22 @@ def test_the_launcher_fails_only_the_named_accounts_calls(aws_env, launcher):
         clients_in(GAMMA, EU, "dynamodb").list_tables()
 
 
-def test_describe_table_is_paced_at_the_targets_rate(aws_env, launcher):
+@pytest.mark.parametrize("fleet_target", [True, False], ids=["account-target", "no-accounts"])
+def test_describe_table_is_paced_at_the_targets_rate(aws_env, launcher, fleet_target):
     """describe-rate 2: eight describes of a target take at least three seconds (two
-    go at once, one second's worth, then one every half second)."""
-    alpha = AccountConfig(name="alpha", role_arn=role(ALPHA), regions=(EU,), describe_rate=2)
-    create_table(clients_in(ALPHA, EU, "dynamodb"), "orders")
-    tables = DynamoTables(_clients(alpha, stop=threading.Event()))
+    go at once, one second's worth, then one every half second). Without account
+    sections, [global] describe-rate paces the one target the same way."""
+    if fleet_target:
+        alpha = AccountConfig(name="alpha", role_arn=role(ALPHA), regions=(EU,),
+                              describe_rate=2)
+        create_table(clients_in(ALPHA, EU, "dynamodb"), "orders")
+        tables = DynamoTables(_clients(alpha, stop=threading.Event()))
+    else:
+        create_table(boto3.client("dynamodb"), "orders")
+        config = Config(global_=GlobalConfig(describe_rate=2), tables=(TablePolicy(key=".*"),))
+        tables = build_scheduler(config).tables  # type: ignore[assignment]
     stamps: list[float] = []
 
-    import time
     for _ in range(8):
         tables.describe("orders")
         stamps.append(time.monotonic())

@@ -127,3 +127,21 @@ def test_show_config_lists_accounts_and_where_their_values_came_from(tmp_path):
     origins = shown["origins"]["accounts"]
     assert origins["staging"] == {"profile": f"{config.source} [account: staging]"}
     assert json.loads(show_config(config))["global"]["describe-rate"] == 20.0
+
+
+def test_show_config_lists_each_target_with_the_sections_that_apply(tmp_path):
+    from click.testing import CliRunner
+
+    from dynamic_dynamodb.cli import cli
+
+    path = tmp_path / "fleet.conf"
+    path.write_text(FLEET.replace("    ", ""))
+
+    result = CliRunner().invoke(cli, ["-c", str(path), "--show-config"])
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["targets"] == [
+        {"target": "prod/eu-west-1", "tables": ["^orders$", ".*"]},
+        {"target": "prod/us-east-1", "tables": ["^orders$", ".*"]},
+        {"target": "staging/eu-west-1", "tables": [".*"]},
+    ]
