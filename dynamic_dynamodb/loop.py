@@ -445,27 +445,38 @@ class Scheduler:
             return self._cycle_failed(exc, f"unexpected error: {exc!r}", type(exc).__name__)
 
     def _before_cycle(self) -> None:
-        for hook in self._hooks:
-            try:
-                config = hook.before_cycle(self.config)
-            except Exception:  # a hook must never stop the loop
-                log.exception("cycle hook %r failed before the cycle", hook)
-                continue
-            if config is not self.config:
-                self.reload(config)
+        config = hooks_before(self._hooks, self.config)
+        if config is not self.config:
+            self.reload(config)
 
     def _after_cycle(self, report: CycleReport) -> None:
-        for hook in self._hooks:
-            try:
-                hook.after_cycle(report)
-            except Exception:  # metrics or readiness must never stop the loop
-                log.exception("cycle hook %r failed after the cycle", hook)
+        hooks_after(self._hooks, report)
 
     def _cycle_failed(self, exc: BaseException, message: str, kind: str) -> CycleReport:
         if isinstance(exc, DynamicDynamoDBError):  # others were logged with a traceback
             log.error("%s", cycle_failed(str(exc), self._next_cycle))
         return CycleReport(started=self.clock.now(), error=message, error_kind=kind,
                            target=self.target)
+
+
+def hooks_before(hooks: Sequence[CycleHooks], config: Config) -> Config:
+    """Each hook's ``before_cycle`` in order, each given what the previous returned; the
+    configuration to run with. A hook that raises is logged and skipped."""
+    for hook in hooks:
+        try:
+            config = hook.before_cycle(config)
+        except Exception:  # a hook must never stop the loop
+            log.exception("cycle hook %r failed before the cycle", hook)
+    return config
+
+
+def hooks_after(hooks: Sequence[CycleHooks], report: CycleReport) -> None:
+    """Each hook's ``after_cycle`` in order; a hook that raises is logged and skipped."""
+    for hook in hooks:
+        try:
+            hook.after_cycle(report)
+        except Exception:  # metrics or readiness must never stop the loop
+            log.exception("cycle hook %r failed after the cycle", hook)
 
 
 def _error_kind(exc: BaseException) -> str:

@@ -172,12 +172,18 @@ def parse_url(text: str) -> str:
 _SNS_ARN = re.compile(r"arn:[a-z-]+:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?")
 
 
-def parse_sns_arn(text: str) -> str:
-    value = text.strip()
-    if not _SNS_ARN.fullmatch(value):
-        raise ValueError("expected an SNS topic ARN such as "
-                         "arn:aws:sns:us-east-1:123456789012:my-topic")
-    return value
+def matching(pattern: re.Pattern[str], expected: str) -> Parser:
+    """The text, stripped, when ``pattern`` matches all of it; else "expected ..."."""
+    def parse(text: str) -> str:
+        value = text.strip()
+        if not pattern.fullmatch(value):
+            raise ValueError(f"expected {expected}")
+        return value
+    return parse
+
+
+parse_sns_arn = matching(_SNS_ARN, "an SNS topic ARN such as "
+                                   "arn:aws:sns:us-east-1:123456789012:my-topic")
 
 
 # botocore's rule for region names (a DNS label), without importing botocore here.
@@ -244,23 +250,7 @@ _EXTERNAL_ID = re.compile(r"[A-Za-z0-9_+=,.@:/-]{2,1224}")
 _SESSION_NAME = re.compile(r"[A-Za-z0-9_+=,.@-]{2,64}")
 
 
-def parse_role_arn(text: str) -> str:
-    value = text.strip()
-    if not _ROLE_ARN.fullmatch(value):
-        raise ValueError("expected an IAM role ARN such as "
-                         "arn:aws:iam::123456789012:role/dynamic-dynamodb")
-    return value
-
-
-def parse_external_id(text: str) -> str:
-    value = text.strip()
-    if not _EXTERNAL_ID.fullmatch(value):
-        raise ValueError("expected 2-1224 characters: letters, digits and _+=,.@:/-")
-    return value
-
-
-def parse_session_name(text: str) -> str:
-    value = text.strip()
-    if not _SESSION_NAME.fullmatch(value):
-        raise ValueError("expected 2-64 characters: letters, digits and _+=,.@-")
-    return value
+parse_role_arn = matching(_ROLE_ARN, "an IAM role ARN such as "
+                                     "arn:aws:iam::123456789012:role/dynamic-dynamodb")
+parse_external_id = matching(_EXTERNAL_ID, "2-1224 characters: letters, digits and _+=,.@:/-")
+parse_session_name = matching(_SESSION_NAME, "2-64 characters: letters, digits and _+=,.@-")

@@ -46,7 +46,7 @@ from dynamic_dynamodb.fleet.coordinator import Coordinator, OwnEverything
 from dynamic_dynamodb.fleet.logcontext import in_target
 from dynamic_dynamodb.fleet.report import FleetReport, merge
 from dynamic_dynamodb.fleet.targets import Target, config_for
-from dynamic_dynamodb.loop import CycleHooks, Scheduler, SystemClock
+from dynamic_dynamodb.loop import CycleHooks, Scheduler, SystemClock, hooks_after, hooks_before
 from dynamic_dynamodb.report import CycleReport, cycle_failed
 from dynamic_dynamodb.settings import Config
 
@@ -199,7 +199,9 @@ class FleetRunner:
     def _tick(self, pool: Executor, run_once: bool) -> _FleetCycle:
         began = self._monotonic()
         self._beat(began)
-        self._before_cycle()
+        config = hooks_before(self._hooks, self.config)
+        if config is not self.config:
+            self.reload(config)
         cycle = _FleetCycle(self._clock.now(), began)
         owned = self._owned()
         for slot in self.slots:
@@ -294,27 +296,10 @@ class FleetRunner:
                 raise first
             raise AwsSetupError(f"every target failed to set up; "
                                 f"{min(cycle.setup_errors)}: {first}", first.code)
-        self._after_cycle(report)
+        hooks_after(self._hooks, report)
         return report
 
-    # -- hooks, heartbeat, logging ---------------------------------------------------
-    def _before_cycle(self) -> None:
-        for hook in self._hooks:
-            try:
-                config = hook.before_cycle(self.config)
-            except Exception:  # a hook must never stop the loop
-                log.exception("cycle hook %r failed before the cycle", hook)
-                continue
-            if config is not self.config:
-                self.reload(config)
-
-    def _after_cycle(self, report: CycleReport) -> None:
-        for hook in self._hooks:
-            try:
-                hook.after_cycle(report)
-            except Exception:  # metrics or readiness must never stop the loop
-                log.exception("cycle hook %r failed after the cycle", hook)
-
+    # -- heartbeat, logging ----------------------------------------------------------
     def _beat(self, tick: float | None) -> None:
         """Busy since the oldest running target's start (or the tick in progress)."""
         if self._heartbeat is None:

@@ -193,18 +193,18 @@ def test_status_shows_every_target_and_which_one_failed(fleet):
 
 
 def test_a_target_stuck_in_a_slow_call_delays_nobody(fleet, launcher):
-    """gamma's ListTables hangs 15 s per call; alpha and beta go on every second."""
+    """gamma's ListTables hangs 10 s per call; alpha and beta go on every second."""
     cli, config = fleet
     launcher.clear_faults()
     launcher.inject_fault("dynamodb", "ListTables", "hang", count=-1, account=GAMMA,
-                          seconds=15)
+                          seconds=10)
     log = config.parent / "fleet.log"
     config.write_text(FLEET_CONFIG.replace("check-interval: 60", "check-interval: 1")
                       .replace("[account: delta]\nprofile: broken\n", "")
                       + f"\n[logging]\nlog-file: {log}\n")
 
     with stopping(cli.popen("-c", str(config))) as process:
-        wait_for(lambda: read(log).count("[alpha/eu-west-1] orders:") >= 3, timeout=14,
+        wait_for(lambda: read(log).count("[alpha/eu-west-1] orders:") >= 3, timeout=9,
                  what="three cycles of alpha/eu-west-1")
         seen = read(log)
         process.send_signal(signal.SIGTERM)
