@@ -10,9 +10,11 @@ runner's dispatcher (the thread that calls ``run``) ticks once per check interva
   cycle (``Scheduler.guarded_cycle``; the target's failure is its report, never an
   exception);
 * ticks are start-to-start, one check interval apart, whatever the targets do: a
-  slow target never delays another's next cycle. A target still running its previous
-  cycle at a tick skips that tick (logged) and starts again at the first tick after it
-  finishes: a target never runs two cycles at once, and a slow one costs one thread;
+  slow target never delays another's next cycle (a SIGHUP brings the next tick
+  forward, so that a reload is served at once, as one Scheduler does). A target
+  still running its previous cycle at a tick skips that tick (logged) and starts again
+  at the first tick after it finishes: a target never runs two cycles at once, and a
+  slow one costs one thread;
 * a fleet cycle ends when every target started at its tick has finished, or at the
   next tick (whichever comes first); its FleetReport (fleet/report.py), holding the
   reports of the targets that finished in it, goes to the ``after_cycle`` hooks
@@ -119,6 +121,7 @@ class FleetRunner:
         # Set by each finished target (and by SIGHUP): ends the dispatcher's wait, which
         # is ``clock.wait`` (a SystemClock(stop, wake) by default).
         self._wake = wake or threading.Event()
+        self._finished = threading.Event()  # a target finished since the wait began
         self._clock = clock or SystemClock(stop, self._wake)
         self._hooks = list(hooks)
         self._coordinator = coordinator or OwnEverything()
@@ -182,7 +185,14 @@ class FleetRunner:
                 # Event), or a stop. Run once: until a target finishes.
                 timeout = (self.config.global_.check_interval if run_once
                            else next_tick - self._monotonic())
+                self._finished.clear()
                 self._clock.wait(max(0.0, timeout))
+                if not run_once and not self._finished.is_set() \
+                        and self._monotonic() < next_tick:
+                    # Woken early by nobody finishing: a SIGHUP. Serve it now, as one
+                    # Scheduler does: the next tick (its reload, then the idle targets'
+                    # cycles) starts at once, and the ticks go on from there.
+                    next_tick = self._monotonic()
         finally:
             # On stop, targets not yet started are dropped; running ones finish the
             # table in hand (their Scheduler sees the stop).
@@ -228,7 +238,7 @@ class FleetRunner:
             cycle.dispatched.add(slot.id)
             slot.started = self._monotonic()
             slot.future = pool.submit(self._serve, slot, not run_once)
-            slot.future.add_done_callback(lambda _: self._wake.set())
+            slot.future.add_done_callback(self._done)
         return cycle
 
     def _owned(self) -> set[str]:
@@ -260,6 +270,10 @@ class FleetRunner:
                 log.exception("cannot serve this target")
                 return CycleReport(started=started, error=f"unexpected error: {exc!r}",
                                    error_kind=type(exc).__name__, target=target.id), None
+
+    def _done(self, _: Future[tuple[CycleReport, AwsSetupError | None]]) -> None:
+        self._finished.set()
+        self._wake.set()
 
     def _may_act_for(self, target: str) -> Callable[[], bool]:
         return lambda: self._coordinator.may_act(target)

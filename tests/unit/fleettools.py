@@ -50,12 +50,13 @@ class InlineExecutor(Executor):
 @dataclass
 class TickClock:
     """Time that moves only when the dispatcher waits: each wait ends at the deadline
-    asked for, after the ``actions`` scheduled for that wait (by its number) ran."""
+    asked for, after the ``actions`` scheduled for that wait (by its number) ran, or at
+    once when its action returns True (a signal that woke it)."""
 
     stop: threading.Event
     monotonic_at: float = 1000.0
     waits: list[float] = field(default_factory=list)
-    actions: dict[int, Callable[[], None]] = field(default_factory=dict)
+    actions: dict[int, Callable[[], object]] = field(default_factory=dict)
     stop_after: int = 10
 
     def monotonic(self) -> float:
@@ -66,10 +67,10 @@ class TickClock:
 
     def wait(self, seconds: float) -> bool:
         self.waits.append(seconds)
-        self.monotonic_at += seconds
         action = self.actions.get(len(self.waits))
-        if action is not None:
-            action()
+        # An action that returns True woke the wait early: time does not move.
+        if not (action is not None and action()):
+            self.monotonic_at += seconds
         if len(self.waits) >= self.stop_after:
             self.stop.set()
         return self.stop.is_set()

@@ -38,7 +38,7 @@ class Fleet:
     """One service run over targets a/eu-west-1 and a/us-east-1; ``steps`` run at the
     dispatcher's waits (then it stops)."""
 
-    def __init__(self, steps: Sequence[Callable[[], None]], load: Config | None = None,
+    def __init__(self, steps: Sequence[Callable[[], object]], load: Config | None = None,
                  coordinator: Coordinator | None = None, config: Config = OLD,
                  run_once: bool = False) -> None:
         self.notifier = RecordingNotifier()
@@ -55,6 +55,7 @@ class Fleet:
             self.heartbeats.append(heartbeat)
             ticks = TickClock(stop, stop_after=len(self.steps) + 1,
                               actions={n + 1: step for n, step in enumerate(self.steps)})
+            self.clock = ticks
             return FleetRunner(config, plan_targets(config, lambda _: "eu-west-1"),
                                builder(self.edges, stop), stop=stop, wake=wake, clock=ticks,
                                hooks=hooks, coordinator=coordinator, heartbeat=heartbeat,
@@ -98,6 +99,20 @@ def test_a_fleet_reloads_on_sighup_is_ready_after_its_first_cycle_and_stops(capl
     assert "dynamic-dynamodb started: 1 table section, 2 targets (a/eu-west-1, " \
            "a/us-east-1), check interval 60 s" in caplog.text
     assert "[a/eu-west-1] t-a: reads 10" in caplog.text
+
+
+def test_a_sighup_wakes_the_fleet_and_is_served_at_once():
+    def hup_now() -> bool:
+        os.kill(os.getpid(), signal.SIGHUP)
+        return True  # the signal ended the wait: no time passed
+
+    run = Fleet([hup_now, _kill(signal.SIGTERM)], load=NEW)
+
+    clock_waits = run.clock.waits
+    assert clock_waits[0] == 60  # the wait the SIGHUP interrupted
+    assert run.clock.monotonic_at == 1000 + 60  # the reload's tick came at once, at 1000
+    assert "RELOADING=1" in run.notifier.sent
+    assert {o.resource.table for o in run.last.parts["a/eu-west-1"].outcomes} == {"t-a", "x-b"}
 
 
 def test_run_once_serves_every_target_once_and_reports_them_all():
