@@ -121,7 +121,6 @@ class FleetRunner:
         # Set by each finished target (and by SIGHUP): ends the dispatcher's wait, which
         # is ``clock.wait`` (a SystemClock(stop, wake) by default).
         self._wake = wake or threading.Event()
-        self._finished = threading.Event()  # a target finished since the wait began
         self._clock = clock or SystemClock(stop, self._wake)
         self._hooks = list(hooks)
         self._coordinator = coordinator or OwnEverything()
@@ -185,10 +184,8 @@ class FleetRunner:
                 # Event), or a stop. Run once: until a target finishes.
                 timeout = (self.config.global_.check_interval if run_once
                            else next_tick - self._monotonic())
-                self._finished.clear()
                 self._clock.wait(max(0.0, timeout))
-                if not run_once and not self._finished.is_set() \
-                        and self._monotonic() < next_tick:
+                if not run_once and not self._finished() and self._monotonic() < next_tick:
                     # Woken early by nobody finishing: a SIGHUP. Serve it now, as one
                     # Scheduler does: the next tick (its reload, then the idle targets'
                     # cycles) starts at once, and the ticks go on from there.
@@ -203,8 +200,9 @@ class FleetRunner:
             last = self._close(cycle, self._monotonic())
         return last or CycleReport(started=self._clock.now())
 
-    def _running(self) -> bool:
-        return any(slot.future is not None for slot in self.slots)
+    def _finished(self) -> bool:
+        """Whether a target's cycle has finished and waits to be collected."""
+        return any(slot.future is not None and slot.future.done() for slot in self.slots)
 
     def _tick(self, pool: Executor, run_once: bool) -> _FleetCycle:
         began = self._monotonic()
@@ -238,7 +236,7 @@ class FleetRunner:
             cycle.dispatched.add(slot.id)
             slot.started = self._monotonic()
             slot.future = pool.submit(self._serve, slot, not run_once)
-            slot.future.add_done_callback(self._done)
+            slot.future.add_done_callback(lambda _: self._wake.set())
         return cycle
 
     def _owned(self) -> set[str]:
@@ -270,10 +268,6 @@ class FleetRunner:
                 log.exception("cannot serve this target")
                 return CycleReport(started=started, error=f"unexpected error: {exc!r}",
                                    error_kind=type(exc).__name__, target=target.id), None
-
-    def _done(self, _: Future[tuple[CycleReport, AwsSetupError | None]]) -> None:
-        self._finished.set()
-        self._wake.set()
 
     def _may_act_for(self, target: str) -> Callable[[], bool]:
         return lambda: self._coordinator.may_act(target)
