@@ -50,7 +50,7 @@ def probe(url: str, timeout_ms: float, resource: ResourceId) -> tuple[bool, str]
             status = response.status
     except urllib.error.HTTPError as exc:
         return True, f"{shown} answered {exc.code}"
-    except Exception as exc:  # timeout, refused, TLS: all mean "in trouble"
+    except Exception as exc:  # noqa: BLE001 - timeout, refused, TLS: all mean "in trouble"
         reason = getattr(exc, "reason", exc)
         return True, f"{shown} unreachable: {reason}"
     if 200 <= status < 300:

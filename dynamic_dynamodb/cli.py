@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -160,7 +161,7 @@ def stop_daemon(options: DaemonOptions, timeout: float | None = None) -> int:
     except StillRunning as exc:
         _say_sigkill(name, exc.pid, exc.timeout)
         raise
-    pid = stopped.pid if stopped.pid else "?"
+    pid = stopped.pid or "?"
     if stopped.outcome is StopOutcome.NOT_RUNNING:
         click.echo(f"{name} is not running (no pid file {stopped.path})")
     elif stopped.outcome is StopOutcome.STALE:
@@ -185,7 +186,7 @@ def _free_pid_file(options: DaemonOptions) -> PidFile:
     pid_file = daemon.free_pid_file(options)
     if pid_file.removed_stale:
         click.echo(f"removed a stale pid file {pid_file.path} (pid "
-                   f"{pid_file.stale_pid if pid_file.stale_pid else '?'} is not running)",
+                   f"{pid_file.stale_pid or '?'} is not running)",
                    err=True)
     return pid_file
 
@@ -233,13 +234,30 @@ def status(ctx: click.Context, as_json: bool, **params: Any) -> int:
     capacity, utilisation, what the next cycle would do and why, and the decreases
     left today. Runs one dry-run cycle: changes nothing, notifies nobody.
     """
-    from dynamic_dynamodb.status import as_dict, render_table, status_report
+    from dynamic_dynamodb.status import (
+        as_dict,
+        lease_owners,
+        leases_as_dict,
+        render_leases,
+        render_table,
+        status_report,
+    )
 
     merged = {**(ctx.obj or {}), **{k: v for k, v in params.items() if v is not None}}
     # A cycle that fails as a whole (AWS unreachable, no credentials) raises: main()
     # says so once and exits 1; a table that failed is shown in the output.
-    report = status_report(build_config(merged, dry_run=True))
-    click.echo(json.dumps(as_dict(report), indent=2) if as_json else render_table(report))
+    config = build_config(merged, dry_run=True)
+    report = status_report(config)
+    lease_table = config.global_.lease_table
+    if as_json:
+        data = as_dict(report)
+        if lease_table:
+            data["leases"] = leases_as_dict(lease_owners(config))
+        click.echo(json.dumps(data, indent=2))
+    else:
+        click.echo(render_table(report))
+        if lease_table:
+            click.echo(render_leases(lease_table, lease_owners(config), time.time()))
     return EXIT_OK if report.ok else EXIT_RUNTIME
 
 

@@ -170,7 +170,7 @@ def _load_log_config(path: str) -> None:
     except KeyError as exc:  # a section or option fileConfig looked up by name
         raise problem(f"cannot load logging configuration: missing {exc.args[0]!r} "
                       f"(a section or an option)") from None
-    except Exception as exc:  # fileConfig evaluates classes and args: anything can fail
+    except Exception as exc:  # noqa: BLE001 - fileConfig evaluates classes and args: anything can fail
         raise problem(f"cannot load logging configuration: {type(exc).__name__}: "
                       f"{exc}") from None
 

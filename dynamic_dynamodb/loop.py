@@ -46,6 +46,7 @@ from dynamic_dynamodb.core.types import (
 )
 from dynamic_dynamodb.cost import FirstEstimate
 from dynamic_dynamodb.errors import AwsError, AwsSetupError, DynamicDynamoDBError
+from dynamic_dynamodb.foreign_watch import ForeignChanges
 from dynamic_dynamodb.notify import failures_event, outcome_events
 from dynamic_dynamodb.report import (
     CycleReport,
@@ -59,10 +60,6 @@ from dynamic_dynamodb.settings import Config, ResourcePolicy, TablePolicy
 __all__ = ["CycleReport", "Outcome", "Scheduler", "SystemClock"]
 
 log = logging.getLogger("dynamic_dynamodb")
-
-# The note on an outcome whose UpdateTable was not sent because the lease is gone.
-LEASE_LOST = "lease lost: UpdateTable not sent"
-
 
 # The longest the sleep goes without looking at the stop Event when a ``wake`` Event
 # is also watched (a stop set by another thread, not by a signal handler).
@@ -152,8 +149,6 @@ class Scheduler:
         self.config = config
         # The target served (an account in one region); it labels every report.
         self.target = target
-        # Asked right before each UpdateTable: False (a lease lost) sends nothing.
-        self._may_act = may_act
         self.tables = tables
         self.metrics = metrics
         self.notifier = notifier
@@ -168,6 +163,11 @@ class Scheduler:
         self._hooks += [ReportObserver(observe) for observe in observers]
         self._warned: set[str] = set()
         self._autoscaling = AutoscalingPolicies(tables)
+        # Changes to managed tables that this process did not make (another instance).
+        self._foreign = ForeignChanges()
+        # Asked right before each UpdateTable: False while this worker does not hold a
+        # valid lease on the target (fleet/leases.py); None: no coordination.
+        self.may_act = may_act
         self._cost_estimate = FirstEstimate()
         # Whether another cycle follows this one (not for run(run_once=True)): failure
         # lines promise a retry only then.
@@ -225,9 +225,11 @@ class Scheduler:
                                    report)
                 self.failures.pop(item.name, None)
             except DynamicDynamoDBError as exc:
+                self._foreign.forget(item.name)
                 self._table_failed(item.name, str(exc), report, _error_kind(exc))
             except Exception as exc:  # a bug or an odd answer: this table only, with traceback
                 log.exception("%s: unexpected error", item.name)
+                self._foreign.forget(item.name)
                 self._table_failed(item.name, f"unexpected error: {exc!r}", report,
                                    type(exc).__name__)
         report.duration = time.monotonic() - started
@@ -244,6 +246,7 @@ class Scheduler:
             del self.history[rid]
         for name in [name for name in self.failures if name not in managed]:
             del self.failures[name]
+        self._foreign.keep_only(managed)
 
     def _describe_all(self, work: list[_Work]) -> None:
         def describe(item: _Work) -> None:
@@ -283,6 +286,9 @@ class Scheduler:
                 log.info("%s: %s", item.name, found.skipped.message)
                 item.error = found.skipped.code
                 continue
+            for rid, why in found.unusable:
+                log.warning("%s: %s", rid, why.message)
+                report.unusable[rid] = why.message
             for gsi, key in found.ambiguous:
                 self._warn_once(f"gsi:{gsi}", "GSI %s matches several sections; using the "
                                 "first, [gsi: %s]", gsi, key)
@@ -290,7 +296,8 @@ class Scheduler:
 
     def _read_metrics(self, work: list[_Work], now: datetime) -> dict[ResourceId, Usage | None]:
         requests = [
-            MetricRequest(state.id, policy.lookback_window_start, policy.lookback_period)
+            MetricRequest(state.id, policy.lookback_window_start, policy.lookback_period,
+                          policy.metrics_publication_allowance)
             for item in work if not item.error for state, policy in item.resources
         ]
         if not requests:
@@ -334,6 +341,11 @@ class Scheduler:
                                     self.history.get(state.id, ResourceHistory()), now, facts))
 
         decisions, applied, note = self._apply(item.name, decisions)
+        if self.config.global_.lease_table is None:  # with leases, hand-overs are expected
+            self._foreign.checked(
+                [state for state, _ in item.resources if state.id not in managed_elsewhere],
+                [d for d in decisions if d.resource in applied], now,
+                self.config.global_.check_interval)
         policies = {state.id: policy for state, policy in item.resources}
         states = {state.id: state for state, _ in item.resources}
         for decision in decisions:
@@ -351,8 +363,9 @@ class Scheduler:
         changing = [d for d in decisions if d.changes]
         if not changing or self.dry_run:
             return decisions, set(), ""
-        if not self._still_may_act(table):
-            return decisions, set(), LEASE_LOST
+        if self._lease_lapsed(table):
+            held = fallback.without_lease(decisions)
+            return list(held.decisions), set(), held.note
         try:
             self.tables.update(table, changing)
             return decisions, {d.resource for d in changing}, ""
@@ -360,25 +373,25 @@ class Scheduler:
             plan = fallback.after_refusal(decisions, exc.code)
             if plan is None:
                 raise
+        if plan.send and self._lease_lapsed(table):
+            held = fallback.without_lease(plan.decisions)  # the lease lapsed in between
+            return list(held.decisions), set(), f"{plan.note}; {held.note}"
         if plan.send:
-            if not self._still_may_act(table):
-                return list(plan.decisions), set(), LEASE_LOST
             self.tables.update(table, plan.send)
         return list(plan.decisions), {d.resource for d in plan.send}, plan.note
 
-    def _still_may_act(self, table: str) -> bool:
-        """Whether this process may still change the target's tables (its lease holds);
-        asked right before each UpdateTable, a failing check counts as no."""
-        if self._may_act is None:
-            return True
-        try:
-            allowed = self._may_act()
-        except Exception:
-            log.exception("%s: the lease check failed; not updating", table)
+    def _lease_lapsed(self, table: str) -> bool:
+        """Whether this process may not change the target's tables now (no valid lease);
+        asked right before each UpdateTable. A check that fails counts as lapsed: the
+        safe answer holds the change (core/fallback.without_lease), the next cycle
+        decides again."""
+        if self.may_act is None:
             return False
-        if not allowed:
-            log.warning("%s: %s", table, LEASE_LOST)
-        return allowed
+        try:
+            return not self.may_act()
+        except Exception:
+            log.exception("%s: the lease check failed; holding its changes", table)
+            return True
 
     def _report(self, outcome: Outcome, policy: ResourcePolicy) -> None:
         log.info("%s", format_outcome(outcome, self.dry_run))
@@ -388,7 +401,7 @@ class Scheduler:
     def _notify(self, event: ScaleEvent, policy: ResourcePolicy) -> None:
         try:
             self.notifier.notify(event, policy.sns_topic_arn, policy.sns_message_types)
-        except Exception as exc:  # a failed notification is never fatal
+        except Exception as exc:  # noqa: BLE001 - a failed notification is never fatal
             log.warning("notification failed for %s: %s", event.resource, exc)
 
     def _table_failed(self, table: str, message: str, report: CycleReport,

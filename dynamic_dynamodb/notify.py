@@ -72,7 +72,7 @@ class SnsNotifier:
             self._sns.publish(TopicArn=topic_arn, Subject=subject,  # type: ignore[attr-defined]
                               Message=self._prefix + event.message,
                               MessageAttributes=attributes)
-        except Exception as exc:  # a failed publish is logged, never fatal
+        except Exception as exc:  # noqa: BLE001 - a failed publish is logged, never fatal
             log.warning("SNS publish to %s failed: %s", topic_arn, exc)
 
 

@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from dynamic_dynamodb.core.types import Decision, Direction, ResourceId, ResourceState, Usage
+from dynamic_dynamodb.core.types import (
+    Decision,
+    DimensionUsage,
+    Direction,
+    ResourceId,
+    ResourceState,
+    Usage,
+)
 
 
 @dataclass(frozen=True)
@@ -41,10 +48,26 @@ class CycleReport:
     error_kind: str | None = None
     # The target (an account in one region, e.g. "prod/eu-west-1") the cycle served.
     target: str | None = None
+    # Matched tables or GSIs skipped because DescribeTable's answer cannot be used
+    # (core/scope.py), and why: they got no decision.
+    unusable: dict[ResourceId, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.failed_tables and self.error is None
+
+    @property
+    def undecided(self) -> dict[ResourceId, str]:
+        """Every matched table or GSI that got no decision this cycle, for either
+        dimension, because its facts or its metrics were unknown; and why."""
+        found = dict(self.unusable)
+        for outcome in self.outcomes:
+            if outcome.decision is None:
+                continue
+            for d in (outcome.decision.reads, outcome.decision.writes):
+                if d.reason.code == "metrics-unknown":
+                    found.setdefault(outcome.resource, d.reason.message)
+        return found
 
 
 def format_outcome(outcome: Outcome, dry_run: bool = False) -> str:
@@ -56,7 +79,8 @@ def format_outcome(outcome: Outcome, dry_run: bool = False) -> str:
         pct = ""
         if outcome.usage is not None:
             used = outcome.usage.reads if dim == "reads" else outcome.usage.writes
-            pct = f" ({used.consumed_percent(d.current):.1f} % used)"
+            if isinstance(used, DimensionUsage):
+                pct = f" ({used.consumed_percent(d.current):.1f} % used)"
         if d.direction is Direction.NONE:
             parts.append(f"{dim} {d.current}{pct} unchanged: {d.reason.message}")
         else:

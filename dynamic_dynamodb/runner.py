@@ -12,15 +12,14 @@ import threading
 from collections.abc import Callable, Sequence
 
 from dynamic_dynamodb.aws.metrics import CloudWatchMetrics
+from dynamic_dynamodb.aws.pacing import pace
 from dynamic_dynamodb.aws.session import AwsClients
 from dynamic_dynamodb.aws.tables import DynamoTables
 from dynamic_dynamodb.backend import Clock, Notifier
 from dynamic_dynamodb.breaker import HttpBreaker
-from dynamic_dynamodb.fleet.pacing import pace
-from dynamic_dynamodb.fleet.targets import DEFAULT_ACCOUNT, is_fleet, target_id
 from dynamic_dynamodb.loop import CycleHooks, Scheduler, SystemClock
 from dynamic_dynamodb.notify import FanOut, LogNotifier, SnsNotifier
-from dynamic_dynamodb.settings import Config
+from dynamic_dynamodb.settings import DEFAULT_ACCOUNT, Config, target_id
 
 
 def build_scheduler(config: Config, *, stop: threading.Event | None = None,
@@ -47,7 +46,7 @@ def build_scheduler(config: Config, *, stop: threading.Event | None = None,
         tables=DynamoTables(clients),
         metrics=CloudWatchMetrics(clients),
         notifier=notifier or FanOut([LogNotifier(), SnsNotifier(clients.sns, target,
-                                                                label=is_fleet(config))]),
+                                                                label=config.is_fleet)]),
         clock=clock or SystemClock(stop),
         dry_run=dry_run,
         breaker=HttpBreaker(),

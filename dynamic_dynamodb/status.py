@@ -63,7 +63,7 @@ class DecreaseBudget:
 
 def decrease_budget(state: ResourceState | None, now: datetime) -> DecreaseBudget | None:
     """DynamoDB's decreases left today for one table or GSI (core/budget.py's rule)."""
-    if state is None:
+    if state is None or state.decreases_today is None:
         return None
     used = decreases_used_today(state.decreases_today, state.last_decrease, now)
     verdict = dynamodb_allows(state.decreases_today, state.last_decrease, now)
@@ -85,8 +85,8 @@ def _dimension(outcome: Outcome, dim: Dimension) -> dict[str, Any]:
         "throttle_events": None, "decision": d.direction.value, "target": d.target,
         "reason_code": d.reason.code, "reason": d.reason.message,
     }
-    if outcome.usage is not None:
-        use = outcome.usage.of(dim)
+    use = outcome.usage.known(dim) if outcome.usage is not None else None
+    if use is not None:
         entry.update(consumed=round(use.consumed, 3),
                      utilisation_percent=round(use.consumed_percent(d.current), 1),
                      throttle_events=use.throttle_events)
@@ -117,6 +117,7 @@ def as_dict(report: CycleReport) -> dict[str, Any]:
         "checked_at": report.started.isoformat(),
         "resources": resources,
         "failed_tables": dict(report.failed_tables),
+        "unusable": {str(rid): why for rid, why in sorted(report.unusable.items())},
         "error": getattr(report, "error", None),
     }
     if isinstance(report, FleetReport):
@@ -173,11 +174,55 @@ def render_table(report: CycleReport) -> str:
         lines.append("(no managed table found)")
     for table, why in sorted(report.failed_tables.items()):
         lines.append(f"{table}: FAILED: {why}")
+    for resource, why in sorted(report.unusable.items()):
+        lines.append(f"{resource}: {why}")
     error = getattr(report, "error", None)
     if error:
         lines.append(f"cycle failed: {error}")
     lines.append(f"checked at {report.started:%Y-%m-%d %H:%M:%S} UTC (consumed: average units/s "
                  f"over each table's lookback window)")
+    return "\n".join(lines)
+
+
+# target -> (owner, expires_at): fleet/lease_store.owners' answer.
+LeaseOwners = dict[str, tuple[str | None, float | None]]
+
+
+def lease_owners(config: Config) -> LeaseOwners | str:
+    """Each target's owner in the configured lease table, or why it cannot be read."""
+    from dynamic_dynamodb.errors import AwsError
+    from dynamic_dynamodb.fleet.lease_store import owners, store_from_config
+
+    try:
+        return owners(store_from_config(config.global_))
+    except AwsError as exc:
+        return str(exc)
+
+
+def leases_as_dict(owners: LeaseOwners | str) -> dict[str, Any]:
+    if isinstance(owners, str):
+        return {"error": owners}
+    return {target: {"owner": owner, "expires_at": expires_at}
+            for target, (owner, expires_at) in sorted(owners.items())}
+
+
+def render_leases(table: str, owners: LeaseOwners | str, now: float) -> str:
+    """Who serves each target, from the lease table (``expires`` by this host's clock;
+    the workers themselves never compare clocks)."""
+    if isinstance(owners, str):
+        return f"lease table {table}: cannot read it: {owners}"
+    header = ("TARGET", "OWNER", "EXPIRES")
+    rows = [(target, owner or "(free)",
+             "" if owner is None or expires_at is None
+             else f"in {expires_at - now:.0f} s" if expires_at >= now
+             else f"{now - expires_at:.0f} s ago")
+            for target, (owner, expires_at) in sorted(owners.items())]
+    if not rows:
+        return f"lease table {table}: no lease yet"
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(2)]
+    lines = [f"lease table {table}:"]
+    lines += ["  ".join([row[0].ljust(widths[0]), row[1].ljust(widths[1]), row[2]]).rstrip()
+              for row in [header, *rows]]
     return "\n".join(lines)
 
 
@@ -189,13 +234,12 @@ def status_report(config: Config) -> CycleReport:
     cycle of every target; it raises only when every target's failed.
     """
     from dynamic_dynamodb.fleet.logcontext import in_target
-    from dynamic_dynamodb.fleet.targets import is_fleet
     from dynamic_dynamodb.logsetup import secrets_of, setup_logging
     from dynamic_dynamodb.runner import build_scheduler
 
     # Warnings and errors to stderr only: never into the daemon's log file.
     setup_logging(LoggingConfig(level="warning"), secrets_of(config))
-    if is_fleet(config):
+    if config.is_fleet:
         return _fleet_status(config)
     scheduler = build_scheduler(config, notifier=SilentNotifier(), dry_run=True)
     with in_target(scheduler.target or "", prefix=False):

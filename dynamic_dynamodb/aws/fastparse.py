@@ -89,4 +89,4 @@ def lean_serializer(client: Any) -> None:
     a botocore lacks it)."""
     inner = getattr(client, "_serializer", None)
     if inner is not None and not isinstance(inner, LeanSerializer):
-        client._serializer = LeanSerializer(inner)
+        client._serializer = LeanSerializer(inner)  # noqa: SLF001 - botocore has no hook

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from dynamic_dynamodb.config.parsers import (
     MAX_STEP,
     Parser,
+    at_least,
     at_most,
     non_negative,
     parse_account_names,
@@ -42,6 +43,7 @@ from dynamic_dynamodb.config.parsers import (
     parse_sns_arn,
     parse_sns_types,
     parse_str,
+    parse_table_name,
     parse_unit,
     parse_url,
     positive,
@@ -202,9 +204,11 @@ G_NOTIFY = "Notifications"
 G_AWS = "AWS access"
 G_FLEET = "Accounts and regions"
 G_CALLS = "Checks and AWS calls"
+G_LEASES = "Several replicas: the lease table"
 G_LOGGING = "Logging"
 GROUPS = (G_SWITCHES, G_MODE, G_THRESHOLD, G_LIMITS, G_DECREASES, G_GRANULAR, G_TARGET,
-          G_METRICS, G_AWS, G_FLEET, G_CALLS, G_BREAKER, G_COEXIST, G_NOTIFY, G_LOGGING)
+          G_METRICS, G_AWS, G_FLEET, G_CALLS, G_LEASES, G_BREAKER, G_COEXIST, G_NOTIFY,
+          G_LOGGING)
 
 _DIMENSIONS = (("reads", "reads", "read"), ("writes", "writes", "write"))
 
@@ -387,6 +391,15 @@ TABLE_OPTIONS: tuple[OptionSpec, ...] = tuple(
                "Length of the CloudWatch window read each check; not longer than "
                "lookback-window-start, or the window would reach the future.", G_METRICS,
                unit="minutes", metavar="MINUTES"),
+        _table("metrics-publication-allowance", "metrics_publication_allowance",
+               at_most(non_negative(parse_int), 60, " minutes (an hour)"),
+               "DynamoDB publishes no datapoint for a minute without requests, and "
+               "publishes minutes late: a minute of the window without a datapoint counts "
+               "as idle (0) when a later minute has one or when it ended at least this many "
+               "minutes ago; otherwise it is not known yet and left out, never read as 0. "
+               "The default, 3, is the most patient with which the default window (8 to 3 "
+               "minutes ago) still knows every minute of an idle table.", G_METRICS,
+               unit="minutes", metavar="MINUTES"),
         _table("circuit-breaker-url", "circuit_breaker_url", parse_url,
                "Circuit breaker for these tables; overrides the global one (see [global]).",
                G_BREAKER, acts_in=_LIVE, flag=False, secret=True,
@@ -500,6 +513,30 @@ GLOBAL_OPTIONS: tuple[OptionSpec, ...] = (
                "After this many checks in a row in which a table failed (AWS errors), an "
                "\"error\" event is logged and sent to the table's SNS topic if it subscribes "
                "to \"error\".", G_CALLS, unit="checks", metavar="N", acts_in=_DAEMON_ONLY),
+    OptionSpec("lease-table", "global", "lease_table", parse_table_name,
+               "Share the work with other replicas through this DynamoDB table (created on "
+               "demand, on-demand billing): each target is served by one replica at a time, "
+               "holding its lease, and taken over when that replica stops renewing it.",
+               G_LEASES, metavar="NAME", acts_in=_LIVE, unset="no coordination",
+               example="dynamic-dynamodb-leases"),
+    OptionSpec("worker-id", "global", "worker_id", parse_non_empty,
+               "This replica's name in the lease table; unique among the replicas.",
+               G_LEASES, metavar="NAME", acts_in=_DAEMON_ONLY, unset="host name:process id",
+               example="scaler-a"),
+    OptionSpec("lease-duration", "global", "lease_duration",
+               at_most(at_least(parse_float, 3, " seconds"), 3600, " seconds (an hour)"),
+               "Seconds a lease lasts without renewal: a stopped replica's targets are taken "
+               "over after about this long. It must be at least 1.5 times connect-timeout + "
+               "read-timeout (a replica stops acting max(a third of it, those timeouts) "
+               "before its lease could expire).", G_LEASES, unit="seconds",
+               metavar="SECONDS", acts_in=_DAEMON_ONLY),
+    OptionSpec("lease-region", "global", "lease_region", parse_region,
+               "AWS region of the lease table.", G_LEASES, metavar="REGION", acts_in=_LIVE,
+               unset="the global region", example="us-east-1"),
+    OptionSpec("lease-profile", "global", "lease_profile", parse_non_empty,
+               "Named profile of ~/.aws/config for the lease table's calls.", G_LEASES,
+               metavar="NAME", acts_in=_LIVE, unset="the global credentials",
+               example="coordination"),
 )
 
 LOGGING_OPTIONS: tuple[OptionSpec, ...] = (

@@ -97,6 +97,15 @@ def at_most(parser: Parser, limit: float, unit: str = "") -> Parser:
     return parse
 
 
+def at_least(parser: Parser, floor: float, unit: str = "") -> Parser:
+    def parse(text: str) -> Any:
+        value = parser(text)
+        if value < floor:
+            raise ValueError(f"must be at least {floor:g}{unit}")
+        return value
+    return parse
+
+
 def choice(*choices: str) -> Parser:
     def parse(text: str) -> str:
         value = text.strip().lower()
@@ -167,34 +176,30 @@ def parse_url(text: str) -> str:
     return value
 
 
-# An SNS topic ARN: arn:<partition>:sns:<region>:<account>:<topic name> (ASCII digits:
-# \d would take any Unicode digit).
-_SNS_ARN = re.compile(r"arn:[a-z-]+:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?")
+def matching(pattern: str, expected: str) -> Parser:
+    """Text (stripped) that matches ``pattern`` whole, or ValueError saying ``expected``."""
+    compiled = re.compile(pattern)
 
-
-def matching(pattern: re.Pattern[str], expected: str) -> Parser:
-    """The text, stripped, when ``pattern`` matches all of it; else "expected ..."."""
     def parse(text: str) -> str:
         value = text.strip()
-        if not pattern.fullmatch(value):
-            raise ValueError(f"expected {expected}")
+        if not compiled.fullmatch(value):
+            raise ValueError(expected)
         return value
     return parse
 
 
-parse_sns_arn = matching(_SNS_ARN, "an SNS topic ARN such as "
-                                   "arn:aws:sns:us-east-1:123456789012:my-topic")
-
-
+# An SNS topic ARN: arn:<partition>:sns:<region>:<account>:<topic name> (ASCII digits:
+# \d would take any Unicode digit).
+parse_sns_arn = matching(
+    r"arn:[a-z-]+:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?",
+    "expected an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:my-topic")
 # botocore's rule for region names (a DNS label), without importing botocore here.
-_REGION = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?")
-
-
-def parse_region(text: str) -> str:
-    value = text.strip()
-    if not _REGION.fullmatch(value):
-        raise ValueError("expected an AWS region name such as us-east-1")
-    return value
+parse_region = matching(r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?",
+                        "expected an AWS region name such as us-east-1")
+# DynamoDB's rule for table names.
+parse_table_name = matching(r"[a-zA-Z0-9_.-]{3,255}",
+                            "expected a DynamoDB table name: 3 to 255 letters, digits, "
+                            "'_', '-' or '.'")
 
 
 def parse_str(text: str) -> str:
@@ -245,12 +250,10 @@ def parse_account_names(text: str) -> frozenset[str]:
 
 # IAM's patterns (AssumeRole's parameters), with ASCII classes: \w would take any
 # Unicode letter.
-_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}")
-_EXTERNAL_ID = re.compile(r"[A-Za-z0-9_+=,.@:/-]{2,1224}")
-_SESSION_NAME = re.compile(r"[A-Za-z0-9_+=,.@-]{2,64}")
-
-
-parse_role_arn = matching(_ROLE_ARN, "an IAM role ARN such as "
-                                     "arn:aws:iam::123456789012:role/dynamic-dynamodb")
-parse_external_id = matching(_EXTERNAL_ID, "2-1224 characters: letters, digits and _+=,.@:/-")
-parse_session_name = matching(_SESSION_NAME, "2-64 characters: letters, digits and _+=,.@-")
+parse_role_arn = matching(r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}",
+                          "expected an IAM role ARN such as "
+                          "arn:aws:iam::123456789012:role/dynamic-dynamodb")
+parse_external_id = matching(r"[A-Za-z0-9_+=,.@:/-]{2,1224}",
+                             "expected 2-1224 characters: letters, digits and _+=,.@:/-")
+parse_session_name = matching(r"[A-Za-z0-9_+=,.@-]{2,64}",
+                              "expected 2-64 characters: letters, digits and _+=,.@-")

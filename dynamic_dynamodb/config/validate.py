@@ -124,6 +124,11 @@ def check_global(glob: GlobalConfig) -> list[Finding]:
         findings.append(Finding(f"{given} is set but {missing} is not; give both, or neither "
                                 f"to use the standard AWS credential chain",
                                 (given, *(n for n in _KEY_OPTIONS if n != given))))
+    if glob.lease_table is not None:
+        problem = glob.lease_timing.problem()
+        if problem is not None:
+            findings.append(Finding(problem, ("lease-duration", "connect-timeout",
+                                              "read-timeout")))
     return findings
 
 

@@ -15,7 +15,7 @@ from dynamic_dynamodb.errors import AwsSetupError
 from dynamic_dynamodb.fleet.coordinator import Coordinator
 from dynamic_dynamodb.fleet.runner import FleetRunner, Heartbeat
 from dynamic_dynamodb.fleet.sessions import default_region, target_clients
-from dynamic_dynamodb.fleet.targets import Target, is_fleet, plan_targets
+from dynamic_dynamodb.fleet.targets import Target, plan_targets
 from dynamic_dynamodb.loop import CycleHooks, Scheduler
 from dynamic_dynamodb.runner import build_scheduler
 from dynamic_dynamodb.settings import Config
@@ -42,4 +42,4 @@ def build_fleet(config: Config, *, stop: threading.Event,
 
     return FleetRunner(config, plan_targets(config, default_region), build, stop=stop,
                        wake=wake, clock=clock, hooks=hooks, coordinator=coordinator,
-                       heartbeat=heartbeat, prefix_logs=is_fleet(config))
+                       heartbeat=heartbeat, prefix_logs=config.is_fleet)

@@ -2,10 +2,10 @@
 
 A fleet runner asks ``owned`` once per tick (every check interval) with the id of
 every configured target, and serves only those returned; each target's Scheduler asks
-``may_act`` right before each UpdateTable and sends nothing when it says no (the
-outcome and the log say "lease lost"). A lease coordinator (a DynamoDB lease table
-shared by replicas, fleet/leases.py) implements this; without one, this process owns
-every target and may always act.
+``may_act`` right before each UpdateTable and sends nothing when it says no (every
+change held with the reason ``lease-not-valid``: core/fallback.without_lease). A lease
+coordinator (a DynamoDB lease table shared by replicas, fleet/leases.py) implements
+this; without one, this process owns every target and may always act.
 
 Both are called from the runner's threads (``owned`` from its dispatcher, ``may_act``
 from the targets' workers, concurrently): an implementation must be thread-safe, and

@@ -71,10 +71,10 @@ def install() -> None:
         def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
             record = previous(*args, **kwargs)
             label = _current.get()
-            record.target = None if label is None else label.target  # type: ignore[attr-defined]
+            record.target = None if label is None else label.target
             if label is not None and label.prefix:
                 prefix = prefix_of(label.target)
-                record.target_prefix = prefix  # type: ignore[attr-defined]
+                record.target_prefix = prefix
                 record.msg = prefix + str(record.msg)
             return record
 

@@ -31,9 +31,9 @@ import botocore.loaders
 import botocore.session
 
 from dynamic_dynamodb.aws.errors import error_code
+from dynamic_dynamodb.aws.pacing import pace
 from dynamic_dynamodb.aws.session import FALLBACK_REGION, AwsClients
 from dynamic_dynamodb.errors import AwsSetupError
-from dynamic_dynamodb.fleet.pacing import pace
 from dynamic_dynamodb.fleet.targets import Target
 from dynamic_dynamodb.settings import AccountConfig, GlobalConfig
 

@@ -17,22 +17,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from dynamic_dynamodb.settings import (
+    DEFAULT_ACCOUNT,
     DEFAULT_DESCRIBE_RATE,
     AccountConfig,
     Config,
     ResourcePolicy,
     TablePolicy,
+    target_id,
 )
-
-# The account name of the one target made of the global settings.
-DEFAULT_ACCOUNT = "default"
 
 # A profile name (None: the default credentials) to the region boto3 would use.
 RegionResolver = Callable[[str | None], str]
-
-
-def target_id(account: str, region: str) -> str:
-    return f"{account}/{region}"
 
 
 @dataclass(frozen=True)
@@ -98,8 +93,3 @@ def plan_targets(config: Config, default_region: RegionResolver) -> list[Target]
                     for region in regions]
     return targets
 
-
-def is_fleet(config: Config) -> bool:
-    """Whether the configuration names its targets ([account: NAME] sections): then every
-    log line says which target it is about."""
-    return bool(config.accounts)

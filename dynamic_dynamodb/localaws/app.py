@@ -16,7 +16,7 @@ import dataclasses
 import json
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable
 from typing import Any
 
@@ -45,6 +45,9 @@ from dynamic_dynamodb.localaws.wire import (
     set_body,
 )
 
+# The journal keeps the last this many AWS calls.
+JOURNAL_SIZE = 20_000
+
 
 class LauncherApp:
     """WSGI middleware: DynamoDB's UpdateTable semantics, faults and a control API on moto."""
@@ -64,6 +67,8 @@ class LauncherApp:
         self.rules = UpdateRules(update_delay, max_capacity)
         self.faults = FaultBook()
         self.calls: Counter[str] = Counter()
+        # Each call as it arrived: when (launcher clock), what, on which table, by whom.
+        self.journal: deque[dict[str, Any]] = deque(maxlen=JOURNAL_SIZE)
         # One lock for all bookkeeping; UpdateTable holds it from check to commit so two
         # concurrent updates cannot both spend the last allowed decrease.
         self.lock = threading.RLock()
@@ -89,6 +94,9 @@ class LauncherApp:
             self.calls[call.key] += 1
             if self.faults.wants_account():
                 call = dataclasses.replace(call, account=caller_account(call.access_key))
+            self.journal.append({
+                "at": self.clock.now(), "service": call.service, "operation": call.operation,
+                "region": call.region, "table": call.table, "access_key": call.access_key})
             plan = self.faults.take(call)
         fault = plan.before
         if fault is not None:
@@ -211,6 +219,7 @@ class LauncherApp:
             self.rules.reset()
             self.faults.clear()
             self.calls.clear()
+            self.journal.clear()
             self.clock.reset()
         if moto:
             self.reset_moto()

@@ -12,7 +12,9 @@ Common fields: ``service`` (``dynamodb``, ``cloudwatch`` or its signing name
 (only requests whose ``TableName`` is this; requests without one never match),
 ``account`` (only calls made with credentials of this account, as moto maps access keys
 to accounts: an assumed role's keys to the role's account, any other key to moto's
-default account 123456789012), ``region`` (only calls signed for this region).
+default account 123456789012), ``region`` (only calls signed for this region),
+``access_key`` (only requests signed with this access key id: one caller among several,
+e.g. one worker cut off from a table the others still reach).
 
 Kinds that answer in moto's place (moto never sees the call):
 
@@ -125,6 +127,7 @@ class Fault:
     table: str | None = None
     account: str | None = None
     region: str | None = None
+    access_key: str | None = None
     code: str | None = None
     status: int | None = None
     message: str | None = None
@@ -154,6 +157,7 @@ class Fault:
             table=data.get("table"),
             account=None if data.get("account") is None else str(data["account"]),
             region=data.get("region"),
+            access_key=data.get("access_key"),
             code=data.get("code"),
             status=None if data.get("status") is None else int(data["status"]),
             message=data.get("message"),
@@ -176,6 +180,7 @@ class Fault:
             and (self.table is None or self.table == call.table)
             and (self.account is None or self.account == call.account)
             and (self.region is None or self.region == call.region)
+            and (self.access_key is None or self.access_key == call.access_key)
         )
 
     def consume(self) -> None:
@@ -201,6 +206,7 @@ class Fault:
             "table": self.table,
             "account": self.account,
             "region": self.region,
+            "access_key": self.access_key,
             "code": self.code,
             "status": self.status,
             "message": self.message,

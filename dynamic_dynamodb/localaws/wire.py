@@ -136,7 +136,7 @@ class AwsCall:
     region: str
     params: Mapping[str, Any] = field(default_factory=dict)  # JSON body, when there is one
     query_mode: bool = False  # client sent x-amzn-query-mode (query-compatible service)
-    access_key: str | None = None  # the SigV4 credential's access key id
+    access_key: str | None = None  # the caller's access key id (SigV4 credential scope)
     account: str | None = None  # the caller's account, filled in when a fault asks for it
 
     @property
@@ -151,19 +151,19 @@ class AwsCall:
 
 def _credential_scope(environ: WsgiEnviron) -> tuple[str | None, str | None]:
     """(region, signing name) from a SigV4 Authorization header."""
-    region, service, _ = _credential(environ)
+    _, region, service = _credential(environ)
     return region, service
 
 
 def _credential(environ: WsgiEnviron) -> tuple[str | None, str | None, str | None]:
-    """(region, signing name, access key id) from a SigV4 Authorization header."""
+    """(access key id, region, signing name) from a SigV4 Authorization header."""
     auth = environ.get("HTTP_AUTHORIZATION", "")
     try:
         scope = auth.split("Credential=", 1)[1].split(",", 1)[0]
-        access_key, _, region, service, _ = scope.split("/")
+        key, _, region, service, _ = scope.split("/")
     except (IndexError, ValueError):
         return None, None, None
-    return region, service.lower(), access_key
+    return key, region, service.lower()
 
 
 def inflate_body(environ: WsgiEnviron, body: bytes) -> bytes:
@@ -187,7 +187,7 @@ def inflate_body(environ: WsgiEnviron, body: bytes) -> bytes:
 
 def identify_call(environ: WsgiEnviron, body: bytes) -> AwsCall | None:
     """Name the service and operation of an AWS request (None: not an AWS API call)."""
-    region, service, access_key = _credential(environ)
+    access_key, region, service = _credential(environ)
     target = environ.get("HTTP_X_AMZ_TARGET", "")
     content_type = environ.get("CONTENT_TYPE", "")
     query_mode = "HTTP_X_AMZN_QUERY_MODE" in environ

@@ -58,7 +58,7 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # one line per scrape would drown the log
 
 
@@ -136,10 +136,12 @@ class CycleMetrics:
                 key = (rid.table, rid.index or "", dim.value)
                 seen.add(key)
                 self.provisioned.labels(target, *key).set(d.target if changed else d.current)
-                if outcome.usage is not None:
-                    use = outcome.usage.of(dim)
+                use = outcome.usage.known(dim) if outcome.usage is not None else None
+                if use is not None:
                     self.consumed.labels(target, *key).set(use.consumed)
                     self.throttled.labels(target, *key).set(use.throttle_events)
+                else:  # unknown is neither 0 nor the last value known
+                    self._drop((target, *key), (self.consumed, self.throttled))
         if not error:
             self._forget_gone(target, seen, set(report.failed_tables))
 
@@ -151,12 +153,17 @@ class CycleMetrics:
             if key[0] in failed:
                 seen.add(key)
                 continue
-            for family in (self.provisioned, self.consumed, self.throttled):
-                try:
-                    family.remove(target, *key)
-                except KeyError:
-                    pass
+            self._drop((target, *key), (self.provisioned, self.consumed, self.throttled))
         self._series[target] = seen
+
+    @staticmethod
+    def _drop(labels: tuple[str, ...], families: tuple[Any, ...]) -> None:
+        """Remove the series of these label values (target, table, index, dimension)."""
+        for family in families:
+            try:
+                family.remove(*labels)
+            except KeyError:
+                pass
 
 
 class MetricsServer:

@@ -40,7 +40,6 @@ from dynamic_dynamodb.backend import Clock
 from dynamic_dynamodb.errors import AwsSetupError
 from dynamic_dynamodb.fleet.coordinator import Coordinator
 from dynamic_dynamodb.fleet.logcontext import in_target
-from dynamic_dynamodb.fleet.targets import is_fleet
 from dynamic_dynamodb.logsetup import secrets_of, setup_logging
 from dynamic_dynamodb.loop import CycleHooks, CycleReport, ReportObserver, Scheduler, SystemClock
 from dynamic_dynamodb.runner import build_scheduler
@@ -175,7 +174,7 @@ def build_service(config: Config, options: ServiceOptions, *,
         hooks.append(ReportObserver(start_metrics_server(options.metrics_port)))
     clock = SystemClock(stop, signals.wake)
     scheduler: Runner
-    if is_fleet(config) or coordinator is not None:
+    if config.is_fleet or coordinator is not None:
         scheduler = fleet_factory(config, stop=stop, wake=signals.wake, clock=clock,
                                   hooks=hooks, coordinator=coordinator, heartbeat=heartbeat)
     else:

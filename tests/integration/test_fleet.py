@@ -11,7 +11,6 @@ import json
 import signal
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +106,7 @@ def reads_of(account: str, region: str, table: str) -> int:
 
 @pytest.fixture
 def fleet(aws_env: dict[str, str], launcher: LauncherControl, tmp_path: Path
-          ) -> Iterator[tuple[Cli, Path]]:
+          ) -> tuple[Cli, Path]:
     """The seeded accounts, gamma's calls failing, delta's profile broken, and the CLI
     with the fleet's configuration file."""
     for (account, region, table), (reads, consumed) in SEED.items():
@@ -122,7 +121,7 @@ def fleet(aws_env: dict[str, str], launcher: LauncherControl, tmp_path: Path
     config = tmp_path / "fleet.conf"
     config.write_text(FLEET_CONFIG)
     cli = Cli({**aws_env, "AWS_CONFIG_FILE": str(aws_config)}, tmp_path)
-    yield cli, config
+    return cli, config
 
 
 def sns_messages(account: str, region: str, topic: str) -> Any:

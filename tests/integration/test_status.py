@@ -125,3 +125,26 @@ def test_status_against_a_dead_endpoint_says_so_once_and_exits_1(cli: Cli) -> No
     assert result.stderr.count("cannot reach AWS endpoint") == 1, result.stderr
     assert result.stderr.startswith("error: ListTables: cannot reach AWS endpoint")
     assert "Traceback" not in result.stderr
+
+
+def test_status_shows_each_targets_owner_from_the_lease_table(cli: Cli) -> None:
+    from dynamic_dynamodb.fleet.lease_store import DynamoLeaseStore, LeaseItem
+
+    store = DynamoLeaseStore(boto3.client("dynamodb"), "dd-leases")
+    store.ensure_table(timeout=10)
+    for target in ("prod/eu-west-1", "prod/us-east-1"):
+        store.create(target)
+    assert store.take(LeaseItem("prod/eu-west-1", None, 0), "scaler-a", 4e9, 60.0)
+
+    text = cli.run("status", "-c", "dd.conf", "--lease-table", "dd-leases")
+    as_json = cli.run("status", "-c", "dd.conf", "--lease-table", "dd-leases", "--json")
+
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.splitlines()
+    start = lines.index("lease table dd-leases:")
+    assert lines[start + 1].split() == ["TARGET", "OWNER", "EXPIRES"]
+    assert lines[start + 2].split()[:3] == ["prod/eu-west-1", "scaler-a", "in"]
+    assert lines[start + 3].split() == ["prod/us-east-1", "(free)"]
+    assert json.loads(as_json.stdout)["leases"] == {
+        "prod/eu-west-1": {"owner": "scaler-a", "expires_at": 4e9},
+        "prod/us-east-1": {"owner": None, "expires_at": None}}

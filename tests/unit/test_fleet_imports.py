@@ -11,8 +11,8 @@ import pytest
 
 from .test_config_imports import PACKAGE, modules, project_imports
 
-PURE = ("targets.py", "report.py", "coordinator.py", "logcontext.py", "pacing.py",
-        "runner.py")
+PURE = ("targets.py", "report.py", "coordinator.py", "logcontext.py", "runner.py",
+        "lease_plan.py")
 ABOVE = ("dynamic_dynamodb.service", "dynamic_dynamodb.cli", "dynamic_dynamodb.status")
 
 

@@ -9,11 +9,11 @@ import threading
 
 import pytest
 
+from dynamic_dynamodb.core.fallback import NOT_LEASED
 from dynamic_dynamodb.errors import AwsError, AwsSetupError
 from dynamic_dynamodb.fleet.report import FleetReport
 from dynamic_dynamodb.fleet.runner import FleetRunner
 from dynamic_dynamodb.fleet.targets import plan_targets
-from dynamic_dynamodb.loop import LEASE_LOST
 from dynamic_dynamodb.service.watchdog import Heartbeat
 from dynamic_dynamodb.settings import (
     AccountConfig,
@@ -48,11 +48,11 @@ class Owns:
         self.acting = acting
         self.asked: list[list[str]] = []
 
-    def owned(self, targets):  # noqa: ANN001, ANN201 - the Protocol's signature
+    def owned(self, targets):
         self.asked.append(list(targets))
         return set(self.owned_now)
 
-    def may_act(self, target):  # noqa: ANN001, ANN201
+    def may_act(self, target):
         return self.acting
 
 
@@ -78,7 +78,7 @@ class Fleet:
         self.executor.workers = workers
         return self.executor
 
-    def run(self, run_once: bool = False):  # noqa: ANN201
+    def run(self, run_once: bool = False):
         return self.runner.run(run_once=run_once)
 
     def sent(self, target: str) -> list[str]:
@@ -204,7 +204,7 @@ def test_only_owned_targets_are_served_and_a_lost_lease_sends_nothing():
     assert coordinator.asked[0] == [A, B]
     assert list(last.parts) == [A]
     assert fleet.sent(A) == fleet.sent(B) == []
-    assert last.parts[A].outcomes[0].note == LEASE_LOST
+    assert last.parts[A].outcomes[0].note == NOT_LEASED
 
 
 def test_a_target_served_elsewhere_meanwhile_starts_again_without_its_old_history():
@@ -231,7 +231,7 @@ def test_a_target_served_elsewhere_meanwhile_starts_again_without_its_old_histor
 
 def test_a_coordinator_that_fails_serves_nothing_that_tick(caplog):
     class Broken(Owns):
-        def owned(self, targets):  # noqa: ANN001, ANN201
+        def owned(self, targets):
             raise RuntimeError("lease table unreachable")
 
     fleet = Fleet(two(), waits=1, coordinator=Broken(set()))

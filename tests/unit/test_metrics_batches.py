@@ -12,7 +12,7 @@ from typing import Any
 
 from dynamic_dynamodb.aws.metrics import CloudWatchMetrics
 from dynamic_dynamodb.backend import MetricRequest
-from dynamic_dynamodb.core.types import ResourceId
+from dynamic_dynamodb.core.types import Dimension, ResourceId
 
 
 class TwoAtOnce:
@@ -23,8 +23,9 @@ class TwoAtOnce:
     def get_metric_data(self, **kwargs: Any) -> dict[str, Any]:
         self.calls += 1
         self.barrier.wait()
-        return {"MetricDataResults": [{"Id": q["Id"], "Timestamps": [], "Values": []}
-                                      for q in kwargs["MetricDataQueries"]]}
+        return {"MetricDataResults": [{"Id": q["Id"], "StatusCode": "Complete",
+                                       "Timestamps": [], "Values": []}
+                                       for q in kwargs["MetricDataQueries"]]}
 
 
 class Clients:
@@ -41,4 +42,5 @@ def test_two_batches_are_in_flight_together():
 
     assert clients.cloudwatch.calls == 2
     assert sorted(str(rid) for rid in usages) == ["t0", "t1"]
-    assert all(usage is not None and usage.reads.consumed == 0 for usage in usages.values())
+    reads = [usage.known(Dimension.READS) if usage else None for usage in usages.values()]
+    assert [r.consumed if r else None for r in reads] == [0.0, 0.0]  # idle, known

@@ -1,12 +1,14 @@
 """The Scheduler in a fleet: its reports name the target, and a lease check right before
-each UpdateTable can hold it (nothing sent, the reason in the outcome and the log)."""
+each UpdateTable can hold it (nothing sent, the reason in the outcome and the log);
+tests/unit/test_scheduler_lease_gate.py has the held decisions' reasons."""
 
 from __future__ import annotations
 
 import logging
 
+from dynamic_dynamodb.core.fallback import NOT_LEASED
 from dynamic_dynamodb.errors import AwsError
-from dynamic_dynamodb.loop import LEASE_LOST, Scheduler
+from dynamic_dynamodb.loop import Scheduler
 from dynamic_dynamodb.settings import Config, DecreasePlan, TablePolicy
 
 from .schedtools import FakeClock, FakeMetrics, FakeNotifier, FakeTables, table
@@ -55,9 +57,10 @@ def test_a_lost_lease_sends_no_update_and_says_why(caplog):
     assert [name for name, _ in tables.sent] == ["t1"]
     t1, t2 = report.outcomes
     assert (t1.applied, t1.note) == (True, "")
-    assert (t2.applied, t2.note) == (False, LEASE_LOST)
-    assert "t2: lease lost: UpdateTable not sent" in caplog.text
-    assert f"[{LEASE_LOST}]" in caplog.text  # on t2's cycle line
+    assert (t2.applied, t2.note) == (False, NOT_LEASED)
+    assert t2.decision is not None and t2.decision.reads.reason.code == "lease-not-valid"
+    t2_line = next(line for line in caplog.messages if line.startswith("t2"))
+    assert f"[{NOT_LEASED}]" in t2_line
 
 
 def test_a_failing_lease_check_counts_as_lost(caplog):
@@ -69,5 +72,5 @@ def test_a_failing_lease_check_counts_as_lost(caplog):
     report = scheduler(tables, may_act=broken).run_cycle()
 
     assert tables.sent == []
-    assert report.outcomes[0].note == LEASE_LOST
-    assert "the lease check failed; not updating" in caplog.text
+    assert report.outcomes[0].note == NOT_LEASED
+    assert "t1: the lease check failed; holding its changes" in caplog.text

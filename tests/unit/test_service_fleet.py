@@ -123,10 +123,10 @@ def test_run_once_serves_every_target_once_and_reports_them_all():
 
 
 class OnlyEu:
-    def owned(self, targets):  # noqa: ANN001, ANN201
+    def owned(self, targets):
         return {t for t in targets if t.endswith("eu-west-1")}
 
-    def may_act(self, target):  # noqa: ANN001, ANN201
+    def may_act(self, target):
         return True
 
 

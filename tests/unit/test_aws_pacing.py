@@ -1,4 +1,4 @@
-"""fleet/pacing.py: the token bucket that keeps a target's DescribeTable calls under its
+"""aws/pacing.py: the token bucket that keeps a target's DescribeTable calls under its
 rate, on a fake clock (nothing sleeps)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import threading
 import botocore.hooks
 import pytest
 
-from dynamic_dynamodb.fleet.pacing import DESCRIBE_EVENT, TokenBucket, pace_describes
+from dynamic_dynamodb.aws.pacing import DESCRIBE_EVENT, TokenBucket, pace_describes
 
 
 class FakeTime:
@@ -62,7 +62,7 @@ def test_concurrent_callers_each_reserve_their_own_slot():
 
 
 def test_rate_must_be_positive():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="greater than 0"):
         TokenBucket(0)
 
 

@@ -82,7 +82,6 @@ def pace_describes(events: Any, bucket: TokenBucket) -> None:
     it when they are made, so this is called before the first client exists.
     """
     def before_send(**_: Any) -> None:
-        bucket.take()
-        return None  # a response here would replace the call: never
+        bucket.take()  # returns None: a response here would replace the call
 
     events.register(DESCRIBE_EVENT, before_send)
