@@ -138,13 +138,11 @@ class FleetRunner:
     def reload(self, config: Config) -> None:
         """A new configuration (SIGHUP): each target takes its sections before its next
         cycle. Targets come from the account sections, fixed at start: a change to them
-        takes effect after a restart."""
+        takes effect after a restart (target-concurrency too: service/reload.py's
+        Reloader says so)."""
         if config.accounts != self.config.accounts:
             log.warning("the new configuration changes the [account: ...] sections: that "
                         "takes effect after a restart")
-        if config.global_.target_concurrency != self.config.global_.target_concurrency:
-            log.warning("the new configuration changes target-concurrency: that takes "
-                        "effect after a restart")
         self.config = config
         for slot in self.slots:
             target = slot.target

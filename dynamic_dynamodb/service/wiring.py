@@ -15,15 +15,18 @@ foreground`` and the daemon started by ``--daemon start`` are all this.
 * a fleet:    with [account: NAME] sections, or a coordinator that shares targets
               between replicas (a lease table), a ``fleet.runner.FleetRunner`` in the
               Scheduler's place: one Scheduler per target (an account in one region),
-              each owned target's cycle once per check interval, concurrently. It gets
-              the same hooks but the heartbeat, which it keeps itself (busy since its
-              oldest running target began). Without either, the one Scheduler runs as
-              it always did.
+              each owned target's cycle once per check interval, concurrently, each
+              Scheduler asking the coordinator ``may_act`` right before an UpdateTable.
+              It gets the same hooks but the heartbeat, which it keeps itself (busy
+              since its oldest running target began). Without either, the one
+              Scheduler runs as it always did.
 
 ``Service.run`` installs the signal handlers, starts the watchdog, runs the
 Scheduler until it stops (or for one cycle), then says STOPPING and restores the
-handlers. ``serve`` is the process-level entry: it sets up logging and, for a
-long-running process, tunes the garbage collector.
+handlers. ``serve`` is the process-level entry: it sets up logging, starts the lease
+coordinator when ``lease-table`` is set (fleet/leases.py: its leases are released once
+the service has stopped, so on SIGTERM the other replicas take the targets over at
+their next round) and, for a long-running process, tunes the garbage collector.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from typing import Protocol
 from dynamic_dynamodb.backend import Clock
 from dynamic_dynamodb.errors import AwsSetupError
 from dynamic_dynamodb.fleet.coordinator import Coordinator
+from dynamic_dynamodb.fleet.leases import lease_coordination
 from dynamic_dynamodb.fleet.logcontext import in_target
 from dynamic_dynamodb.logsetup import secrets_of, setup_logging
 from dynamic_dynamodb.loop import CycleHooks, CycleReport, ReportObserver, Scheduler, SystemClock
@@ -188,14 +192,21 @@ def serve(config: Config, options: ServiceOptions, *,
           load_config: Callable[[], Config] | None = None,
           on_ready: Callable[[CycleReport, str], None] | None = None,
           coordinator: Coordinator | None = None) -> CycleReport:
-    """This process becomes the service: its logging, the service, and (unless it runs
-    once) the garbage-collector tuning of a long-running process. The last report."""
+    """This process becomes the service: its logging, the lease coordinator (``coordinator``,
+    else the one ``lease-table`` asks for, if any), the service, and (unless it runs once)
+    the garbage-collector tuning of a long-running process. The last report."""
     configure_logging(config)
-    service = build_service(config, options, load_config=load_config, on_ready=on_ready,
-                            coordinator=coordinator)
-    if not options.run_once:
-        settle_gc()  # after building: start-up's objects, boto3's models among them, freeze
-    return service.run()
+    coordination: contextlib.AbstractContextManager[Coordinator | None] = (
+        nullcontext(coordinator) if coordinator is not None
+        else lease_coordination(config.global_))
+    # The coordinator runs before the first cycle and stops after the last one: its leases
+    # are released only once no Scheduler acts any more.
+    with coordination as leases:
+        service = build_service(config, options, load_config=load_config,
+                                on_ready=on_ready, coordinator=leases)
+        if not options.run_once:
+            settle_gc()  # after building: start-up's objects, boto3's models among them
+        return service.run()
 
 
 # Collect the youngest generation every 10,000 allocations rather than Python's 700.
