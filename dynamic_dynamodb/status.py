@@ -8,14 +8,16 @@ A fresh process has no history, so options that count consecutive checks
 (``num-*-checks-before-scale-down``) show the first check's view; the running
 daemon may be further along.
 
-With [account: NAME] sections every target (an account in one region) runs its
-dry-run cycle concurrently (fleet/runner.py) and each row names its target; a
-target that fails is shown failed, the others as usual. ``--json`` names each
-resource's target always.
+With [account: NAME] sections, or a lease table, every target (an account in one
+region) runs its dry-run cycle concurrently (fleet/runner.py) and each row names its
+target; a target that fails is shown failed, the others as usual. ``--json`` names
+each resource's target always. With a lease table each target's rows also name its
+owner (the replica holding its lease), and the lease table's items follow.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,6 +38,9 @@ from dynamic_dynamodb.errors import AwsError
 from dynamic_dynamodb.fleet.report import FleetReport, parts_of
 from dynamic_dynamodb.report import CycleReport, Outcome
 from dynamic_dynamodb.settings import Config, LoggingConfig
+
+# target -> (owner, expires_at): fleet/lease_store.owners' answer.
+LeaseOwners = Mapping[str, tuple[str | None, float | None]]
 
 
 class SilentNotifier:
@@ -93,8 +98,9 @@ def _dimension(outcome: Outcome, dim: Dimension) -> dict[str, Any]:
     return entry
 
 
-def as_dict(report: CycleReport) -> dict[str, Any]:
-    """The report as JSON-ready data (``status --json``)."""
+def as_dict(report: CycleReport, owners: LeaseOwners | str | None = None) -> dict[str, Any]:
+    """The report as JSON-ready data (``status --json``); with a lease table's
+    ``owners``, each target's ``owner`` too."""
     resources = []
     for target, outcome in _outcomes(report):
         if outcome.decision is None:
@@ -121,9 +127,20 @@ def as_dict(report: CycleReport) -> dict[str, Any]:
         "error": getattr(report, "error", None),
     }
     if isinstance(report, FleetReport):
-        shown["targets"] = [{"target": target, "error": part.error}
+        shown["targets"] = [{"target": target, "error": part.error,
+                             **({} if owners is None else {"owner": _owner(owners, target)})}
                             for target, part in sorted(report.parts.items())]
+    if owners is not None:
+        shown["leases"] = leases_as_dict(owners)
     return shown
+
+
+def _owner(owners: LeaseOwners | str | None, target: str | None) -> str | None:
+    """The worker holding ``target``'s lease; None when free, not in the table yet, or
+    the table cannot be read (the lease section says why)."""
+    if owners is None or isinstance(owners, str) or target is None:
+        return None
+    return owners.get(target, (None, None))[0]
 
 
 def _outcomes(report: CycleReport) -> list[tuple[str | None, Outcome]]:
@@ -132,10 +149,11 @@ def _outcomes(report: CycleReport) -> list[tuple[str | None, Outcome]]:
     return [(part.target, outcome) for part in parts for outcome in part.outcomes]
 
 
-def render_table(report: CycleReport) -> str:
+def render_table(report: CycleReport, owners: LeaseOwners | str | None = None) -> str:
     """A plain-text table: two rows (reads, writes) per table or GSI; a fleet's start
-    with the TARGET."""
+    with the TARGET and, with a lease table's ``owners``, its OWNER."""
     fleet = isinstance(report, FleetReport)
+    leased = fleet and owners is not None
     header: tuple[str, ...] = ("RESOURCE", "DIM", "PROV", "CONSUMED", "USED %", "NEXT CYCLE",
                                "DECREASES LEFT", "WHY")
     rows: list[tuple[str, ...]] = []
@@ -148,6 +166,7 @@ def render_table(report: CycleReport) -> str:
             d = outcome.decision.of(dim)
             rows.append((
                 *((target or "",) if fleet else ()),
+                *((_owner(owners, target) or "(free)",) if leased else ()),
                 str(outcome.resource) if dim is Dimension.READS else "",
                 dim.value,
                 str(d.current),
@@ -158,12 +177,15 @@ def render_table(report: CycleReport) -> str:
                 (budget.text() if budget else "?") if dim is Dimension.READS else "",
                 d.reason.message,
             ))
+    named = (("TARGET",) if fleet else ()) + (("OWNER",) if leased else ())
+    header = (*named, *header)
     if fleet:
-        header = ("TARGET", *header)
-        # The target once per target, as the resource is once per resource.
-        rows = [(row[0] if k == 0 or rows[k - 1][0] != row[0] else "", *row[1:])
+        # The target (and its owner) once per target, as the resource is once per
+        # resource.
+        rows = [(*(row[:len(named)] if k == 0 or rows[k - 1][0] != row[0]
+                   else ("",) * len(named)), *row[len(named):])
                 for k, row in enumerate(rows)]
-    left = {0, 1, 5, 6} if not fleet else {0, 1, 2, 6, 7}
+    left = {*range(len(named)), *(i + len(named) for i in (0, 1, 5, 6))}
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
     lines = []
     for row in [header, *rows]:
@@ -184,8 +206,6 @@ def render_table(report: CycleReport) -> str:
     return "\n".join(lines)
 
 
-# target -> (owner, expires_at): fleet/lease_store.owners' answer.
-LeaseOwners = dict[str, tuple[str | None, float | None]]
 
 
 def lease_owners(config: Config) -> LeaseOwners | str:
@@ -239,7 +259,7 @@ def status_report(config: Config) -> CycleReport:
 
     # Warnings and errors to stderr only: never into the daemon's log file.
     setup_logging(LoggingConfig(level="warning"), secrets_of(config))
-    if config.is_fleet:
+    if config.is_fleet or config.global_.lease_table:
         return _fleet_status(config)
     scheduler = build_scheduler(config, notifier=SilentNotifier(), dry_run=True)
     with in_target(scheduler.target or "", prefix=False):
