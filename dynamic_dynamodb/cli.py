@@ -90,8 +90,15 @@ def cli(ctx: click.Context, **params: Any) -> int:
     if params["show_config"]:
         from dynamic_dynamodb.config.show import show_config
         from dynamic_dynamodb.cost import estimate_for_config
+        from dynamic_dynamodb.fleet.sessions import default_region
+        from dynamic_dynamodb.fleet.targets import plan_targets
 
-        click.echo(show_config(config, {"cost_estimate": estimate_for_config(config)}))
+        # Each account in each region, as it will be served (regions not configured
+        # are resolved from the local AWS configuration; nothing is called).
+        targets = [{"target": target.id, "tables": [table.key for table in target.config.tables]}
+                   for target in plan_targets(config, default_region)]
+        click.echo(show_config(config, {"cost_estimate": estimate_for_config(config),
+                                        "targets": targets}))
         return EXIT_OK
     if action == "restart":
         # The new configuration was built first: a broken one leaves the daemon alone.
@@ -230,7 +237,6 @@ def status(ctx: click.Context, as_json: bool, **params: Any) -> int:
     from dynamic_dynamodb.status import (
         as_dict,
         lease_owners,
-        leases_as_dict,
         render_leases,
         render_table,
         status_report,
@@ -242,15 +248,13 @@ def status(ctx: click.Context, as_json: bool, **params: Any) -> int:
     config = build_config(merged, dry_run=True)
     report = status_report(config)
     lease_table = config.global_.lease_table
+    owners = lease_owners(config) if lease_table else None
     if as_json:
-        data = as_dict(report)
-        if lease_table:
-            data["leases"] = leases_as_dict(lease_owners(config))
-        click.echo(json.dumps(data, indent=2))
+        click.echo(json.dumps(as_dict(report, owners), indent=2))
     else:
-        click.echo(render_table(report))
-        if lease_table:
-            click.echo(render_leases(lease_table, lease_owners(config), time.time()))
+        click.echo(render_table(report, owners))
+        if lease_table and owners is not None:
+            click.echo(render_leases(lease_table, owners, time.time()))
     return EXIT_OK if report.ok else EXIT_RUNTIME
 
 

@@ -58,8 +58,15 @@ class JsonFormatter(logging.Formatter):
             "time": utc_time(record),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
         }
+        # The target (fleet/logcontext.py) is a field here, not the text's "[t] " prefix.
+        message = record.getMessage()
+        target, prefix = getattr(record, "target", None), getattr(record, "target_prefix", "")
+        if target:
+            entry["target"] = target
+        if prefix and message.startswith(prefix):
+            message = message[len(prefix):]
+        entry["message"] = message
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:

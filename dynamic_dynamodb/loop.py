@@ -13,6 +13,7 @@ facts are cached by coexistence.py and the cost estimate is cost.py's.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -59,7 +60,6 @@ from dynamic_dynamodb.settings import Config, ResourcePolicy, TablePolicy
 __all__ = ["CycleReport", "Outcome", "Scheduler", "SystemClock"]
 
 log = logging.getLogger("dynamic_dynamodb")
-
 
 # The longest the sleep goes without looking at the stop Event when a ``wake`` Event
 # is also watched (a stop set by another thread, not by a signal handler).
@@ -144,8 +144,11 @@ class Scheduler:
                  observers: Sequence[Callable[[CycleReport], None]] = (),
                  stop: threading.Event | None = None,
                  hooks: Sequence[CycleHooks] = (),
+                 target: str | None = None,
                  may_act: Callable[[], bool] | None = None) -> None:
         self.config = config
+        # The target served (an account in one region); it labels every report.
+        self.target = target
         self.tables = tables
         self.metrics = metrics
         self.notifier = notifier
@@ -198,7 +201,7 @@ class Scheduler:
     def run_cycle(self) -> CycleReport:
         started = time.monotonic()
         now = self.clock.now()
-        report = CycleReport(started=now)
+        report = CycleReport(started=now, target=self.target)
         work = self._match(self.tables.list_tables())
         if not work:
             log.warning("no table matches the configured table names")
@@ -263,7 +266,9 @@ class Scheduler:
                 describe(item)
             return
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="describe") as pool:
-            for future in [pool.submit(describe, item) for item in work]:
+            # Each call in a copy of this context: log lines keep naming the target.
+            for future in [pool.submit(contextvars.copy_context().run, describe, item)
+                           for item in work]:
                 future.result()
 
     def _collect_resources(self, work: list[_Work], report: CycleReport) -> None:
@@ -358,7 +363,7 @@ class Scheduler:
         changing = [d for d in decisions if d.changes]
         if not changing or self.dry_run:
             return decisions, set(), ""
-        if self.may_act is not None and not self.may_act():
+        if self._lease_lapsed(table):
             held = fallback.without_lease(decisions)
             return list(held.decisions), set(), held.note
         try:
@@ -368,12 +373,25 @@ class Scheduler:
             plan = fallback.after_refusal(decisions, exc.code)
             if plan is None:
                 raise
-        if plan.send and self.may_act is not None and not self.may_act():
+        if plan.send and self._lease_lapsed(table):
             held = fallback.without_lease(plan.decisions)  # the lease lapsed in between
             return list(held.decisions), set(), f"{plan.note}; {held.note}"
         if plan.send:
             self.tables.update(table, plan.send)
         return list(plan.decisions), {d.resource for d in plan.send}, plan.note
+
+    def _lease_lapsed(self, table: str) -> bool:
+        """Whether this process may not change the target's tables now (no valid lease);
+        asked right before each UpdateTable. A check that fails counts as lapsed: the
+        safe answer holds the change (core/fallback.without_lease), the next cycle
+        decides again."""
+        if self.may_act is None:
+            return False
+        try:
+            return not self.may_act()
+        except Exception:
+            log.exception("%s: the lease check failed; holding its changes", table)
+            return True
 
     def _report(self, outcome: Outcome, policy: ResourcePolicy) -> None:
         log.info("%s", format_outcome(outcome, self.dry_run))
@@ -407,24 +425,14 @@ class Scheduler:
         too). Between cycles the clock's ``wait`` sleeps; a stop request ends it.
         """
         worked = False
-        self._next_cycle = not run_once
         while True:
             cycle_started = time.monotonic()
             self._before_cycle()
-            try:
-                last = self.run_cycle()
-                worked = True
-            except AwsSetupError as exc:
-                # Before any cycle has worked this is set-up (no credentials, no region):
-                # fail fast. Later (credentials that failed to refresh) it is retried.
-                if run_once or not worked:
-                    raise
-                last = self._cycle_failed(exc, str(exc), exc.code)
-            except DynamicDynamoDBError as exc:
-                last = self._cycle_failed(exc, str(exc), _error_kind(exc))
-            except Exception as exc:  # never let a bug end the daemon; --run-once exits 1
-                log.exception("unexpected error in the cycle")
-                last = self._cycle_failed(exc, f"unexpected error: {exc!r}", type(exc).__name__)
+            # Before any cycle has worked a set-up error (no credentials, no region) fails
+            # fast. Later (credentials that failed to refresh) it is retried.
+            last = self.guarded_cycle(setup_fatal=run_once or not worked,
+                                      next_cycle=not run_once)
+            worked = worked or last.error is None
             self._after_cycle(last)
             if run_once or self.stop_requested.is_set():
                 return last
@@ -432,27 +440,56 @@ class Scheduler:
             if self.clock.wait(self.config.global_.check_interval - elapsed):
                 return last
 
+    def guarded_cycle(self, *, setup_fatal: bool, next_cycle: bool) -> CycleReport:
+        """One cycle whose failure is its report, never an exception, except an
+        AwsSetupError when ``setup_fatal``. ``next_cycle``: whether a cycle follows (the
+        failure lines promise a retry only then)."""
+        self._next_cycle = next_cycle
+        try:
+            return self.run_cycle()
+        except AwsSetupError as exc:
+            if setup_fatal:
+                raise
+            return self._cycle_failed(exc, str(exc), exc.code)
+        except DynamicDynamoDBError as exc:
+            return self._cycle_failed(exc, str(exc), _error_kind(exc))
+        except Exception as exc:  # never let a bug end the daemon; --run-once exits 1
+            log.exception("unexpected error in the cycle")
+            return self._cycle_failed(exc, f"unexpected error: {exc!r}", type(exc).__name__)
+
     def _before_cycle(self) -> None:
-        for hook in self._hooks:
-            try:
-                config = hook.before_cycle(self.config)
-            except Exception:  # a hook must never stop the loop
-                log.exception("cycle hook %r failed before the cycle", hook)
-                continue
-            if config is not self.config:
-                self.reload(config)
+        config = hooks_before(self._hooks, self.config)
+        if config is not self.config:
+            self.reload(config)
 
     def _after_cycle(self, report: CycleReport) -> None:
-        for hook in self._hooks:
-            try:
-                hook.after_cycle(report)
-            except Exception:  # metrics or readiness must never stop the loop
-                log.exception("cycle hook %r failed after the cycle", hook)
+        hooks_after(self._hooks, report)
 
     def _cycle_failed(self, exc: BaseException, message: str, kind: str) -> CycleReport:
         if isinstance(exc, DynamicDynamoDBError):  # others were logged with a traceback
             log.error("%s", cycle_failed(str(exc), self._next_cycle))
-        return CycleReport(started=self.clock.now(), error=message, error_kind=kind)
+        return CycleReport(started=self.clock.now(), error=message, error_kind=kind,
+                           target=self.target)
+
+
+def hooks_before(hooks: Sequence[CycleHooks], config: Config) -> Config:
+    """Each hook's ``before_cycle`` in order, each given what the previous returned; the
+    configuration to run with. A hook that raises is logged and skipped."""
+    for hook in hooks:
+        try:
+            config = hook.before_cycle(config)
+        except Exception:  # a hook must never stop the loop
+            log.exception("cycle hook %r failed before the cycle", hook)
+    return config
+
+
+def hooks_after(hooks: Sequence[CycleHooks], report: CycleReport) -> None:
+    """Each hook's ``after_cycle`` in order; a hook that raises is logged and skipped."""
+    for hook in hooks:
+        try:
+            hook.after_cycle(report)
+        except Exception:  # metrics or readiness must never stop the loop
+            log.exception("cycle hook %r failed after the cycle", hook)
 
 
 def _error_kind(exc: BaseException) -> str:

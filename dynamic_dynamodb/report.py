@@ -46,6 +46,8 @@ class CycleReport:
     # Set when the whole cycle failed (e.g. ListTables): no table was handled.
     error: str | None = None
     error_kind: str | None = None
+    # The target (an account in one region, e.g. "prod/eu-west-1") the cycle served.
+    target: str | None = None
     # Matched tables or GSIs skipped because DescribeTable's answer cannot be used
     # (core/scope.py), and why: they got no decision.
     unusable: dict[ResourceId, str] = field(default_factory=dict)

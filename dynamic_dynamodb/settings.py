@@ -148,6 +148,8 @@ class ResourcePolicy:
     # Manage even when an Application Auto Scaling policy exists (two scalers would fight).
     ignore_aws_autoscaling: bool = False
     decrease_plan: DecreasePlan = field(default_factory=DecreasePlan)
+    # The [account: NAME] sections this section applies to; empty: every target.
+    accounts: frozenset[str] = frozenset()
     origins: Origins = field(default_factory=_no_origins, compare=False, repr=False)
 
     def of(self, dim: str) -> DimensionPolicy:
@@ -265,6 +267,11 @@ class GlobalConfig:
     max_attempts: int | None = None
     # Repeated failures of one table before an ``error`` notification.
     failures_before_error: int = 3
+    # DescribeTable calls per second of one target (account x region); None: not paced
+    # without account sections, DEFAULT_DESCRIBE_RATE for [account] targets.
+    describe_rate: float | None = None
+    # How many targets' cycles run at once (a fleet; fleet/runner.py).
+    target_concurrency: int = 16
     # Several replicas share the targets through a DynamoDB lease table (fleet/leases.py);
     # None: no coordination.
     lease_table: str | None = None
@@ -277,6 +284,39 @@ class GlobalConfig:
     @property
     def lease_timing(self) -> LeaseTiming:
         return LeaseTiming(self.lease_duration, self.connect_timeout + self.read_timeout)
+
+
+# DynamoDB's control plane (DescribeTable, UpdateTable, ListTables...) is throttled at
+# 2,500 requests per second per account and region, shared by every tool of the
+# account; an [account] target describes at most this many tables per second (2 %).
+DEFAULT_DESCRIBE_RATE = 50.0
+DEFAULT_ROLE_SESSION_NAME = "dynamic-dynamodb"
+# The account name of the one target made of the global settings (no account sections).
+DEFAULT_ACCOUNT = "default"
+
+
+def target_id(account: str, region: str) -> str:
+    """A target's id, ``prod/eu-west-1``: log prefixes, SNS attributes, labels, lease keys."""
+    return f"{account}/{region}"
+
+
+@dataclass(frozen=True)
+class AccountConfig:
+    """An ``[account: NAME]`` section: where and as whom its targets are reached.
+
+    Each region of ``regions`` is one target, ``NAME/REGION``. Credentials: ``profile``
+    (of the standard AWS config; it may itself assume a role), else the default ones
+    ([global]'s, else boto3's chain); with ``role_arn``, that role is assumed from them.
+    """
+
+    name: str
+    profile: str | None = None
+    role_arn: str | None = None
+    external_id: str | None = None
+    role_session_name: str = DEFAULT_ROLE_SESSION_NAME
+    regions: tuple[str, ...] = ()  # (): the global region
+    describe_rate: float | None = None  # None: [global]'s, else DEFAULT_DESCRIBE_RATE
+    origins: Origins = field(default_factory=_no_origins, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -294,6 +334,15 @@ class Config:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     tables: tuple[TablePolicy, ...] = ()
     source: str | None = None  # the config file's path, for messages and reload
+    # The [account: NAME] sections, in file order; none: the global settings are the
+    # one target, as before accounts existed.
+    accounts: tuple[AccountConfig, ...] = ()
+
+    @property
+    def is_fleet(self) -> bool:
+        """Whether the configuration names its targets ([account: NAME] sections): then
+        every log line says which target it is about."""
+        return bool(self.accounts)
 
     def match_table(self, table_name: str) -> SectionMatch[TablePolicy] | None:
         return first_match(self.tables, table_name)

@@ -211,3 +211,49 @@ def parse_non_empty(text: str) -> str:
     if not value:
         raise ValueError("must not be empty")
     return value
+
+
+def parse_regions(text: str) -> tuple[str, ...]:
+    """A comma-separated list of region names, each once: ``eu-west-1, us-east-1``."""
+    names = [name.strip() for name in text.split(",")]
+    if not any(names):
+        raise ValueError("expected region names separated by commas, such as "
+                         "eu-west-1, us-east-1")
+    regions: list[str] = []
+    for name in names:
+        if not name:
+            raise ValueError("an empty region name between two commas")
+        region = parse_region(name)
+        if region in regions:
+            raise ValueError(f"region {region} is named twice")
+        regions.append(region)
+    return tuple(regions)
+
+
+# An [account: NAME]'s name: it becomes part of target ids (NAME/REGION), lease keys,
+# log prefixes and Prometheus labels, so letters, digits and . _ - only.
+ACCOUNT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
+ACCOUNT_NAME_RULE = ("1-63 letters, digits, '.', '_' or '-', starting with a letter or "
+                     "digit")
+
+
+def parse_account_names(text: str) -> frozenset[str]:
+    """A comma-separated list of [account: NAME] names: ``prod, staging``."""
+    names = [name.strip() for name in text.split(",")]
+    if not any(names):
+        raise ValueError("expected account names separated by commas, such as prod, staging")
+    for name in names:
+        if not ACCOUNT_NAME.fullmatch(name):
+            raise ValueError(f"{name!r} is not an account name ({ACCOUNT_NAME_RULE})")
+    return frozenset(names)
+
+
+# IAM's patterns (AssumeRole's parameters), with ASCII classes: \w would take any
+# Unicode letter.
+parse_role_arn = matching(r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}",
+                          "expected an IAM role ARN such as "
+                          "arn:aws:iam::123456789012:role/dynamic-dynamodb")
+parse_external_id = matching(r"[A-Za-z0-9_+=,.@:/-]{2,1224}",
+                             "expected 2-1224 characters: letters, digits and _+=,.@:/-")
+parse_session_name = matching(r"[A-Za-z0-9_+=,.@-]{2,64}",
+                              "expected 2-64 characters: letters, digits and _+=,.@-")

@@ -12,6 +12,7 @@ moto and werkzeug are imported inside functions only, so importing this module i
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -91,6 +92,8 @@ class LauncherApp:
         """A reply of our own, or None to let moto answer unchanged."""
         with self.lock:
             self.calls[call.key] += 1
+            if self.faults.wants_account():
+                call = dataclasses.replace(call, account=caller_account(call.access_key))
             self.journal.append({
                 "at": self.clock.now(), "service": call.service, "operation": call.operation,
                 "region": call.region, "table": call.table, "access_key": call.access_key})
@@ -220,6 +223,14 @@ class LauncherApp:
             self.clock.reset()
         if moto:
             self.reset_moto()
+
+
+def caller_account(access_key: str | None) -> str:
+    """The account moto serves a caller with these credentials (moto imported now)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.iam.models import get_account_id_from
+
+    return get_account_id_from(access_key) if access_key else DEFAULT_ACCOUNT_ID
 
 
 def build_app(

@@ -137,6 +137,7 @@ class AwsCall:
     params: Mapping[str, Any] = field(default_factory=dict)  # JSON body, when there is one
     query_mode: bool = False  # client sent x-amzn-query-mode (query-compatible service)
     access_key: str | None = None  # the caller's access key id (SigV4 credential scope)
+    account: str | None = None  # the caller's account, filled in when a fault asks for it
 
     @property
     def key(self) -> str:

@@ -1,11 +1,10 @@
 """Workers on a real lease table of the local AWS, each with an access key id of its own
 (so the launcher's journal says who sent each call, and a fault can cut one worker off),
-and a minimal driver that acts the way a Scheduler of the fleet runner will: it asks
+and a minimal driver that acts the way a Scheduler of the fleet runner does: it asks
 ``may_act`` right before each UpdateTable of a target it owns.
 
-The fleet runner (fleet/, the targets work) is not on this branch yet; when it is, the
-end-to-end variant runs the real daemons instead of ``Driver`` (see the README section
-"Running several replicas: the lease table").
+test_leases_daemons.py runs real daemons instead of ``Driver`` and reuses the journal
+and lease-table helpers here.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from dynamic_dynamodb.service.prometheus import CycleMetrics
 
 from .core.coretools import NOW, dim_usage, policy, state
 
-LABELS = {"table": "t", "index": "", "dimension": "reads"}
+LABELS = {"target": "", "table": "t", "index": "", "dimension": "reads"}  # no target named
 
 
 def report(usage: Usage) -> CycleReport:
