@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from dynamic_dynamodb.core.types import Decision, ResourceId, ScaleEvent, TableState, Usage
+from dynamic_dynamodb.settings import DEFAULT_PUBLICATION_ALLOWANCE_MINUTES
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,8 @@ class MetricRequest:
     resource: ResourceId
     window_start_minutes: int
     window_minutes: int
+    # A minute without a datapoint older than this is idle, else not known yet.
+    publication_allowance_minutes: int = DEFAULT_PUBLICATION_ALLOWANCE_MINUTES
 
     def window(self, now: datetime) -> tuple[datetime, datetime]:
         """[start, end) on whole minutes: from ``window_start_minutes`` ago, for

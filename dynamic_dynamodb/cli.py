@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -99,8 +100,15 @@ def cli(ctx: click.Context, **params: Any) -> int:
     if params["show_config"]:
         from dynamic_dynamodb.config.show import show_config
         from dynamic_dynamodb.cost import estimate_for_config
+        from dynamic_dynamodb.fleet.sessions import default_region
+        from dynamic_dynamodb.fleet.targets import plan_targets
 
-        click.echo(show_config(config, {"cost_estimate": estimate_for_config(config)}))
+        # Each account in each region, as it will be served (regions not configured
+        # are resolved from the local AWS configuration; nothing is called).
+        targets = [{"target": target.id, "tables": [table.key for table in target.config.tables]}
+                   for target in plan_targets(config, default_region)]
+        click.echo(show_config(config, {"cost_estimate": estimate_for_config(config),
+                                        "targets": targets}))
         return EXIT_OK
     if action == "restart":
         # The new configuration was built first: a broken one leaves the daemon alone.
@@ -169,7 +177,7 @@ def stop_daemon(options: DaemonOptions, timeout: float | None = None) -> int:
     except StillRunning as exc:
         _say_sigkill(name, exc.pid, exc.timeout)
         raise
-    pid = stopped.pid if stopped.pid else "?"
+    pid = stopped.pid or "?"
     if stopped.outcome is StopOutcome.NOT_RUNNING:
         click.echo(f"{name} is not running (no pid file {stopped.path})")
     elif stopped.outcome is StopOutcome.STALE:
@@ -194,7 +202,7 @@ def _free_pid_file(options: DaemonOptions) -> PidFile:
     pid_file = daemon.free_pid_file(options)
     if pid_file.removed_stale:
         click.echo(f"removed a stale pid file {pid_file.path} (pid "
-                   f"{pid_file.stale_pid if pid_file.stale_pid else '?'} is not running)",
+                   f"{pid_file.stale_pid or '?'} is not running)",
                    err=True)
     return pid_file
 
@@ -242,13 +250,27 @@ def status(ctx: click.Context, as_json: bool, **params: Any) -> int:
     capacity, utilisation, what the next cycle would do and why, and the decreases
     left today. Runs one dry-run cycle: changes nothing, notifies nobody.
     """
-    from dynamic_dynamodb.status import as_dict, render_table, status_report
+    from dynamic_dynamodb.status import (
+        as_dict,
+        lease_owners,
+        render_leases,
+        render_table,
+        status_report,
+    )
 
     merged = {**(ctx.obj or {}), **{k: v for k, v in params.items() if v is not None}}
     # A cycle that fails as a whole (AWS unreachable, no credentials) raises: main()
     # says so once and exits 1; a table that failed is shown in the output.
-    report = status_report(build_config(merged, dry_run=True))
-    click.echo(json.dumps(as_dict(report), indent=2) if as_json else render_table(report))
+    config = build_config(merged, dry_run=True)
+    report = status_report(config)
+    lease_table = config.global_.lease_table
+    owners = lease_owners(config) if lease_table else None
+    if as_json:
+        click.echo(json.dumps(as_dict(report, owners), indent=2))
+    else:
+        click.echo(render_table(report, owners))
+        if lease_table and owners is not None:
+            click.echo(render_leases(lease_table, owners, time.time()))
     return EXIT_OK if report.ok else EXIT_RUNTIME
 
 

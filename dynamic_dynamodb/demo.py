@@ -30,8 +30,13 @@ from dynamic_dynamodb.aws.session import AwsClients
 from dynamic_dynamodb.aws.tables import DynamoTables
 from dynamic_dynamodb.config.loader import from_command_line
 from dynamic_dynamodb.config.presets import ORIGINAL_README_SETTINGS
-from dynamic_dynamodb.core.types import Decision, DimensionDecision, Direction
-from dynamic_dynamodb.errors import EXIT_OK, EXIT_RUNTIME
+from dynamic_dynamodb.core.types import (
+    Decision,
+    DimensionDecision,
+    Direction,
+    UnusableResource,
+)
+from dynamic_dynamodb.errors import EXIT_OK, EXIT_RUNTIME, DynamicDynamoDBError
 from dynamic_dynamodb.loop import Scheduler
 from dynamic_dynamodb.notify import LogNotifier
 
@@ -234,9 +239,8 @@ def run_demo(minutes: int = 60, speed: float = 0.05, out: TextIO | None = None) 
     throttled_total = demand_total = 0.0
     try:
         for minute in range(minutes):
-            state = tables.describe(TABLE).table
             demand = load_curve(minute, minutes)
-            capacity = (state.reads, state.writes)
+            capacity = _capacity(tables)
             served = (min(demand[0], capacity[0]), min(demand[1], capacity[1]))
             throttled = (demand[0] - served[0], demand[1] - served[1])
             throttled_total += sum(throttled)
@@ -254,13 +258,22 @@ def run_demo(minutes: int = 60, speed: float = 0.05, out: TextIO | None = None) 
             printer.add(record)
             clock.wait(60)
         printer.flush()
-        final = tables.describe(TABLE).table
+        final = _capacity(tables)
     finally:
         server.stop()  # type: ignore[attr-defined]
     share = 100 * throttled_total / demand_total if demand_total else 0.0
-    for line in summary(history, (final.reads, final.writes), share):
+    for line in summary(history, final, share):
         say(line)
     return EXIT_OK
+
+
+def _capacity(tables: DynamoTables) -> tuple[int, int]:
+    """The demo table's provisioned reads and writes, as DescribeTable says."""
+    state = tables.describe(TABLE).table
+    if isinstance(state, UnusableResource):
+        raise DynamicDynamoDBError(f"{TABLE}: DescribeTable's answer cannot be used: "
+                                   f"{state.reason}")
+    return state.reads, state.writes
 
 
 def _put(clients: AwsClients, stamp: datetime, served: tuple[float, float],

@@ -1,5 +1,9 @@
 """Logging set-up: text or JSON lines, stderr or a rotated file, or a fileConfig file.
 
+Times are UTC, ISO 8601 with milliseconds and a zone marker (``2026-12-01T19:32:38.123Z``),
+in text and JSON alike; a fileConfig file keeps its own formatters. The file and stderr
+handlers (logfile.py) survive a full or read-only disk and a deleted file or directory.
+
 Secrets never reach a log: every handler gets a filter that masks the configured
 secret values (the AWS secret key, circuit-breaker passwords) and the password of
 any ``scheme://user:password@host`` URL, whatever code logged them. Setting up
@@ -16,10 +20,11 @@ import logging
 import logging.config
 import logging.handlers
 import os
+import time
 from collections.abc import Iterable
-from datetime import datetime, timezone
 
 from dynamic_dynamodb.errors import ConfigError, Problem
+from dynamic_dynamodb.logfile import QuietStreamHandler, SafeFileHandler
 from dynamic_dynamodb.masking import Redactor, url_password
 from dynamic_dynamodb.settings import Config, LoggingConfig
 
@@ -28,16 +33,40 @@ MAX_BYTES = 10 * 1024 * 1024
 BACKUP_COUNT = 5
 
 
+def utc_time(record: logging.LogRecord) -> str:
+    """The record's time as ``2026-12-01T19:32:38.123Z``: UTC, whatever the machine's
+    time zone, so that lines from machines in different zones sort and compare."""
+    seconds = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+    return f"{seconds}.{int(record.msecs):03d}Z"
+
+
+class UtcFormatter(logging.Formatter):
+    """A text formatter whose ``%(asctime)s`` is :func:`utc_time`."""
+
+    def formatTime(self, record: logging.LogRecord,  # noqa: N802 (logging's name)
+                   datefmt: str | None = None) -> str:
+        if datefmt:
+            return time.strftime(datefmt, time.gmtime(record.created))
+        return utc_time(record)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, for log pipelines."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
+            "time": utc_time(record),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
         }
+        # The target (fleet/logcontext.py) is a field here, not the text's "[t] " prefix.
+        message = record.getMessage()
+        target, prefix = getattr(record, "target", None), getattr(record, "target_prefix", "")
+        if target:
+            entry["target"] = target
+        if prefix and message.startswith(prefix):
+            message = message[len(prefix):]
+        entry["message"] = message
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
@@ -82,10 +111,9 @@ def secrets_of(config: Config) -> list[str]:
 
 def _build_handler(config: LoggingConfig) -> logging.Handler:
     if not config.file:
-        return logging.StreamHandler()
+        return QuietStreamHandler()
     try:
-        return logging.handlers.RotatingFileHandler(
-            config.file, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT)
+        return SafeFileHandler(config.file, MAX_BYTES, BACKUP_COUNT)
     except OSError as exc:
         raise ConfigError(Problem(f"cannot open log file: {exc.strerror}", "log-file",
                                   "logging", config.file)) from None
@@ -163,7 +191,7 @@ def _load_log_config(path: str) -> None:
     except KeyError as exc:  # a section or option fileConfig looked up by name
         raise problem(f"cannot load logging configuration: missing {exc.args[0]!r} "
                       f"(a section or an option)") from None
-    except Exception as exc:  # fileConfig evaluates classes and args: anything can fail
+    except Exception as exc:  # noqa: BLE001 - fileConfig evaluates classes and args: anything can fail
         raise problem(f"cannot load logging configuration: {type(exc).__name__}: "
                       f"{exc}") from None
 
@@ -176,7 +204,7 @@ def setup_logging(config: LoggingConfig, secrets: Iterable[str] = ()) -> None:
     else:
         handler = _build_handler(config)  # before touching the old ones: may fail
         handler.setFormatter(JsonFormatter() if config.format == "json"
-                             else logging.Formatter(TEXT_FORMAT))
+                             else UtcFormatter(TEXT_FORMAT))
         for old in list(root.handlers):
             root.removeHandler(old)
             old.close()

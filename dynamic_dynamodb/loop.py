@@ -21,6 +21,7 @@ facts are cached by coexistence.py and the cost estimate is cost.py's.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -59,6 +60,7 @@ from dynamic_dynamodb.errors import (
     Stopped,
     UpdateUnconfirmed,
 )
+from dynamic_dynamodb.foreign_watch import ForeignChanges
 from dynamic_dynamodb.notify import failures_event, outcome_events
 from dynamic_dynamodb.report import (
     DECIDED_SKIPS,
@@ -78,7 +80,6 @@ from dynamic_dynamodb.settings import Config, ResourcePolicy, TablePolicy
 __all__ = ["CycleReport", "Outcome", "Scheduler", "SystemClock"]
 
 log = logging.getLogger("dynamic_dynamodb")
-
 
 # The longest the sleep goes without looking at the stop Event when a ``wake`` Event
 # is also watched (a stop set by another thread, not by a signal handler).
@@ -173,8 +174,12 @@ class Scheduler:
                  call_counts: Callable[[], dict[str, int]] | None = None,
                  observers: Sequence[Callable[[CycleReport], None]] = (),
                  stop: threading.Event | None = None,
-                 hooks: Sequence[CycleHooks] = ()) -> None:
+                 hooks: Sequence[CycleHooks] = (),
+                 target: str | None = None,
+                 may_act: Callable[[], bool] | None = None) -> None:
         self.config = config
+        # The target served (an account in one region); it labels every report.
+        self.target = target
         self.tables = tables
         self.metrics = metrics
         self.notifier = notifier
@@ -191,6 +196,11 @@ class Scheduler:
         self._hooks += [ReportObserver(observe) for observe in observers]
         self._warned: set[str] = set()
         self._autoscaling = AutoscalingPolicies(tables)
+        # Changes to managed tables that this process did not make (another instance).
+        self._foreign = ForeignChanges()
+        # Asked right before each UpdateTable: False while this worker does not hold a
+        # valid lease on the target (fleet/leases.py); None: no coordination.
+        self.may_act = may_act
         self._cost_estimate = FirstEstimate()
         # Whether another cycle follows this one (not for run(run_once=True)): failure
         # lines promise a retry only then.
@@ -224,7 +234,7 @@ class Scheduler:
     def run_cycle(self) -> CycleReport:
         started = time.monotonic()
         now = self.clock.now()
-        report = CycleReport(started=now)
+        report = CycleReport(started=now, target=self.target)
         work: list[_Work] = []
         try:
             self._cycle(work, report, now)
@@ -274,9 +284,11 @@ class Scheduler:
                 if settled:
                     self.failures.pop(item.name, None)
             except DynamicDynamoDBError as exc:
+                self._foreign.forget(item.name)
                 self._table_failed(item.name, str(exc), report, _error_kind(exc))
             except Exception as exc:  # a bug or an odd answer: this table only, with traceback
                 log.exception("%s: unexpected error", item.name)
+                self._foreign.forget(item.name)
                 self._table_failed(item.name, f"unexpected error: {exc!r}", report,
                                    type(exc).__name__)
 
@@ -293,6 +305,7 @@ class Scheduler:
             del self.failures[name]
         for name in [name for name in self.unconfirmed if name not in managed]:
             del self.unconfirmed[name]
+        self._foreign.keep_only(managed)
 
     def _describe_all(self, work: list[_Work]) -> None:
         def describe(item: _Work) -> None:
@@ -314,7 +327,9 @@ class Scheduler:
                 describe(item)
             return
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="describe") as pool:
-            for future in [pool.submit(describe, item) for item in work]:
+            # Each call in a copy of this context: log lines keep naming the target.
+            for future in [pool.submit(contextvars.copy_context().run, describe, item)
+                           for item in work]:
                 future.result()
 
     def _collect_resources(self, work: list[_Work], report: CycleReport) -> None:
@@ -339,6 +354,9 @@ class Scheduler:
                 else:
                     report.no_decision(item.name, found.skipped.code, found.skipped.message)
                 continue
+            for rid, why in found.unusable:
+                log.warning("%s: %s", rid, why.message)
+                report.no_decision(rid, why.code, why.message)
             for gsi, key in found.ambiguous:
                 self._warn_once(f"gsi:{gsi}", "GSI %s matches several sections; using the "
                                 "first, [gsi: %s]", gsi, key)
@@ -368,7 +386,8 @@ class Scheduler:
 
     def _read_metrics(self, work: list[_Work], now: datetime) -> dict[ResourceId, Usage | None]:
         requests = [
-            MetricRequest(state.id, policy.lookback_window_start, policy.lookback_period)
+            MetricRequest(state.id, policy.lookback_window_start, policy.lookback_period,
+                          policy.metrics_publication_allowance)
             for item in work if not item.error for state, policy in item.resources
         ]
         if not requests:
@@ -414,6 +433,13 @@ class Scheduler:
                                     self.history.get(state.id, ResourceHistory()), now, facts))
 
         applied = self._apply(item.name, decisions)
+        if applied.unconfirmed:  # DynamoDB may or may not have applied it: start over
+            self._foreign.forget(item.name)
+        elif self.config.global_.lease_table is None:  # with leases, hand-overs are expected
+            self._foreign.checked(
+                [state for state, _ in item.resources if state.id not in managed_elsewhere],
+                [d for d in applied.decisions if d.resource in applied.sent], now,
+                self.config.global_.check_interval)
         policies = {state.id: policy for state, policy in item.resources}
         states = {state.id: state for state, _ in item.resources}
         for decision in applied.decisions:
@@ -437,12 +463,18 @@ class Scheduler:
         changing = [d for d in decisions if d.changes]
         if not changing or self.dry_run:
             return _Applied(decisions)
+        if self._lease_lapsed(table):
+            held = fallback.without_lease(decisions)
+            return _Applied(list(held.decisions), note=held.note)
         try:
             return self._send(table, decisions, changing)
         except AwsError as exc:
             plan = fallback.after_refusal(decisions, exc.code)
             if plan is None:
                 raise
+        if plan.send and self._lease_lapsed(table):
+            held = fallback.without_lease(plan.decisions)  # the lease lapsed in between
+            return _Applied(list(held.decisions), note=f"{plan.note}; {held.note}")
         return self._send(table, list(plan.decisions), plan.send, plan.note)
 
     def _send(self, table: str, decisions: list[Decision], send: Sequence[Decision],
@@ -459,6 +491,19 @@ class Scheduler:
                             f"{note}; {unknown}" if note else unknown, unconfirmed=True)
         return _Applied(decisions, {d.resource for d in send}, note)
 
+    def _lease_lapsed(self, table: str) -> bool:
+        """Whether this process may not change the target's tables now (no valid lease);
+        asked right before each UpdateTable. A check that fails counts as lapsed: the
+        safe answer holds the change (core/fallback.without_lease), the next cycle
+        decides again."""
+        if self.may_act is None:
+            return False
+        try:
+            return not self.may_act()
+        except Exception:
+            log.exception("%s: the lease check failed; holding its changes", table)
+            return True
+
     def _report(self, outcome: Outcome, policy: ResourcePolicy) -> None:
         level = logging.WARNING if outcome.unconfirmed else logging.INFO
         log.log(level, "%s", format_outcome(outcome, self.dry_run))
@@ -468,7 +513,7 @@ class Scheduler:
     def _notify(self, event: ScaleEvent, policy: ResourcePolicy) -> None:
         try:
             self.notifier.notify(event, policy.sns_topic_arn, policy.sns_message_types)
-        except Exception as exc:  # a failed notification is never fatal
+        except Exception as exc:  # noqa: BLE001 - a failed notification is never fatal
             log.warning("notification failed for %s: %s", event.resource, exc)
 
     def _table_failed(self, table: str, message: str, report: CycleReport,
@@ -492,24 +537,14 @@ class Scheduler:
         too). Between cycles the clock's ``wait`` sleeps; a stop request ends it.
         """
         worked = False
-        self._next_cycle = not run_once
         while True:
             cycle_started = time.monotonic()
             self._before_cycle()
-            try:
-                last = self.run_cycle()
-                worked = True
-            except AwsSetupError as exc:
-                # Before any cycle has worked this is set-up (no credentials, no region):
-                # fail fast. Later (credentials that failed to refresh) it is retried.
-                if run_once or not worked:
-                    raise
-                last = self._cycle_failed(exc, str(exc), exc.code)
-            except DynamicDynamoDBError as exc:
-                last = self._cycle_failed(exc, str(exc), _error_kind(exc))
-            except Exception as exc:  # never let a bug end the daemon; --run-once exits 1
-                log.exception("unexpected error in the cycle")
-                last = self._cycle_failed(exc, f"unexpected error: {exc!r}", type(exc).__name__)
+            # Before any cycle has worked a set-up error (no credentials, no region) fails
+            # fast. Later (credentials that failed to refresh) it is retried.
+            last = self.guarded_cycle(setup_fatal=run_once or not worked,
+                                      next_cycle=not run_once)
+            worked = worked or last.error is None
             self._after_cycle(last)
             if run_once or self.stop_requested.is_set():
                 return last
@@ -517,27 +552,56 @@ class Scheduler:
             if self.clock.wait(self.config.global_.check_interval - elapsed):
                 return last
 
+    def guarded_cycle(self, *, setup_fatal: bool, next_cycle: bool) -> CycleReport:
+        """One cycle whose failure is its report, never an exception, except an
+        AwsSetupError when ``setup_fatal``. ``next_cycle``: whether a cycle follows (the
+        failure lines promise a retry only then)."""
+        self._next_cycle = next_cycle
+        try:
+            return self.run_cycle()
+        except AwsSetupError as exc:
+            if setup_fatal:
+                raise
+            return self._cycle_failed(exc, str(exc), exc.code)
+        except DynamicDynamoDBError as exc:
+            return self._cycle_failed(exc, str(exc), _error_kind(exc))
+        except Exception as exc:  # never let a bug end the daemon; --run-once exits 1
+            log.exception("unexpected error in the cycle")
+            return self._cycle_failed(exc, f"unexpected error: {exc!r}", type(exc).__name__)
+
     def _before_cycle(self) -> None:
-        for hook in self._hooks:
-            try:
-                config = hook.before_cycle(self.config)
-            except Exception:  # a hook must never stop the loop
-                log.exception("cycle hook %r failed before the cycle", hook)
-                continue
-            if config is not self.config:
-                self.reload(config)
+        config = hooks_before(self._hooks, self.config)
+        if config is not self.config:
+            self.reload(config)
 
     def _after_cycle(self, report: CycleReport) -> None:
-        for hook in self._hooks:
-            try:
-                hook.after_cycle(report)
-            except Exception:  # metrics or readiness must never stop the loop
-                log.exception("cycle hook %r failed after the cycle", hook)
+        hooks_after(self._hooks, report)
 
     def _cycle_failed(self, exc: BaseException, message: str, kind: str) -> CycleReport:
         if isinstance(exc, DynamicDynamoDBError):  # others were logged with a traceback
             log.error("%s", cycle_failed(str(exc), self._next_cycle))
-        return CycleReport(started=self.clock.now(), error=message, error_kind=kind)
+        return CycleReport(started=self.clock.now(), error=message, error_kind=kind,
+                           target=self.target)
+
+
+def hooks_before(hooks: Sequence[CycleHooks], config: Config) -> Config:
+    """Each hook's ``before_cycle`` in order, each given what the previous returned; the
+    configuration to run with. A hook that raises is logged and skipped."""
+    for hook in hooks:
+        try:
+            config = hook.before_cycle(config)
+        except Exception:  # a hook must never stop the loop
+            log.exception("cycle hook %r failed before the cycle", hook)
+    return config
+
+
+def hooks_after(hooks: Sequence[CycleHooks], report: CycleReport) -> None:
+    """Each hook's ``after_cycle`` in order; a hook that raises is logged and skipped."""
+    for hook in hooks:
+        try:
+            hook.after_cycle(report)
+        except Exception:  # metrics or readiness must never stop the loop
+            log.exception("cycle hook %r failed after the cycle", hook)
 
 
 @dataclass(frozen=True)

@@ -4,19 +4,23 @@ The Scheduler (loop.py) returns a CycleReport with one Outcome per table or GSI 
 decided on; this module turns them into the log's words. The texts of notifications
 (SNS, the error notice) are in notify.py.
 
-"No decision" is an outcome of its own: a matched table or GSI that got none (its
-table failed, its metrics or facts were unknown, a stop came first), or a
-configuration that matched no table, is a ``NoDecision`` in the report, and a report
-with any is not ``ok``: ``--run-once`` and ``status`` exit 1.
+"No decision" is one thing wherever it comes from: a matched table or GSI that got
+none (its facts could not be used, its metrics were unknown, a skip that is not a
+decision, a stop came first), or a configuration that matched no table, is one
+``NoDecision`` in ``CycleReport.no_decisions``, with a reason code and message. A
+report with any is not ``ok``: ``--run-once`` and ``status`` exit 1, ``status`` lists
+them, Prometheus counts the cycle as partial. A fleet's report holds those of every
+target (fleet/report.py), each naming its target.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from dynamic_dynamodb.core.types import (
     Decision,
+    DimensionUsage,
     Direction,
     Reason,
     ResourceId,
@@ -36,14 +40,25 @@ DECIDED_SKIPS = frozenset({"on-demand"})
 class NoDecision:
     """A matched table or GSI that got no decision this cycle, and why. ``subject`` is
     the table or ``table/index``; "" for the configuration as a whole (no table
-    matched)."""
+    matched). ``target`` is set in a fleet's report (the account and region)."""
 
     subject: str
     code: str
     message: str
+    target: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The subject as a fleet report's failed tables name it ("target table")."""
+        if self.target is None:
+            return self.subject
+        return f"{self.target} {self.subject}" if self.subject else self.target
 
     def __str__(self) -> str:
-        return f"{self.subject}: {self.message}" if self.subject else self.message
+        return f"{self.name}: {self.message}" if self.name else self.message
+
+    def of_target(self, target: str) -> NoDecision:
+        return replace(self, target=target)
 
 
 def undecided(decision: Decision) -> Reason | None:
@@ -84,6 +99,8 @@ class CycleReport:
     # Set when the whole cycle failed (e.g. ListTables): no table was handled.
     error: str | None = None
     error_kind: str | None = None
+    # The target (an account in one region, e.g. "prod/eu-west-1") the cycle served.
+    target: str | None = None
     # Matched tables and GSIs (or the configuration) that got no decision, and why.
     no_decisions: list[NoDecision] = field(default_factory=list)
     # A stop request ended the cycle before every table was handled.
@@ -97,17 +114,29 @@ class CycleReport:
             self.no_decisions.append(NoDecision(name, code, message))
 
     @property
+    def failed(self) -> bool:
+        """Something failed: the cycle as a whole, or a table (no decision for another
+        reason is not a failure)."""
+        return self.error is not None or bool(self.failed_tables)
+
+    @property
     def ok(self) -> bool:
         """Every matched table and GSI got a decision and nothing failed."""
-        return not self.failed_tables and self.error is None and not self.no_decisions
+        return not self.failed and not self.no_decisions
 
     def problems(self) -> list[str]:
         """What made the cycle not ``ok``, one line each."""
         lines = [] if self.error is None else [f"cycle failed: {self.error}"]
         lines += [f"{table}: {why}" for table, why in sorted(self.failed_tables.items())]
         lines += [f"{entry}" for entry in self.no_decisions
-                  if entry.subject not in self.failed_tables]
+                  if entry.name not in self.failed_tables]
         return lines
+
+    @property
+    def undecided(self) -> dict[str, NoDecision]:
+        """``no_decisions`` by name (``table``, ``table/index``; in a fleet's report
+        ``target table``)."""
+        return {entry.name: entry for entry in self.no_decisions}
 
 
 def format_outcome(outcome: Outcome, dry_run: bool = False) -> str:
@@ -119,7 +148,8 @@ def format_outcome(outcome: Outcome, dry_run: bool = False) -> str:
         pct = ""
         if outcome.usage is not None:
             used = outcome.usage.reads if dim == "reads" else outcome.usage.writes
-            pct = f" ({used.consumed_percent(d.current):.1f} % used)"
+            if isinstance(used, DimensionUsage):
+                pct = f" ({used.consumed_percent(d.current):.1f} % used)"
         if d.direction is Direction.NONE:
             parts.append(f"{dim} {d.current}{pct} unchanged: {d.reason.message}")
         else:

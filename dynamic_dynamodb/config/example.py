@@ -26,9 +26,10 @@ HEADER = """\
 # Check it with:  dynamic-dynamodb --config example-config.conf --show-config
 #
 # Format (the original Dynamic DynamoDB's):
-#   - Sections: [global], [logging], [default_options], [table: <regex>] and
-#     [gsi: <regex> table: <table-key>]. None is mandatory, but at least one table
-#     must be given, here or with --table-name.
+#   - Sections: [global], [logging], [default_options], [table: <regex>],
+#     [gsi: <regex> table: <table-key>] and [account: NAME] (at the end of this file).
+#     None is mandatory, but at least one table must be given, here or with
+#     --table-name.
 #   - Options: "name: value" or "name = value", spelled with hyphens.
 #   - Comments: whole lines starting with # or ;. After a value, " #" or " ;"
 #     (with a space before it) starts a comment, so "check-interval: 300  # s" is 300.
@@ -177,9 +178,28 @@ def _section(header: str, kind: str) -> list[str]:
     return lines
 
 
+ACCOUNT_NOTE = (
+    "Many accounts and regions from one deployment (README, \"Fleets\"): each "
+    "[account: NAME] section is an account, and each of its regions one target, "
+    "NAME/REGION (prod/eu-west-1), served concurrently and failing alone. Without account "
+    "sections the [global] settings are the one target. A [table: ...] or [gsi: ...] "
+    "section applies to every target unless it says accounts: NAME, .... Uncomment the "
+    "section below (header included) to use it.")
+
+
+def _account_section() -> list[str]:
+    """The [account: NAME] section, commented out whole: a file with one is a fleet."""
+    lines = ["", *_comment(ACCOUNT_NOTE), "#", "#[account: prod]"]
+    for family in _families(options.ACCOUNT_OPTIONS):
+        lines += _comment(_describe(family))
+        lines += [f"#{spec.name}: {example_value(spec)}" for spec in family]
+    return lines
+
+
 def example_config() -> str:
     """The whole example configuration file's text."""
     lines: list[str] = []
     for header, kind in SECTIONS:
         lines += ["", *_section(header, kind), ""]
-    return HEADER + "\n".join(lines) + TABLE_SECTIONS
+    return (HEADER + "\n".join(lines) + TABLE_SECTIONS + "\n"
+            + "\n".join(_account_section()) + "\n")

@@ -19,11 +19,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dynamic_dynamodb.config import options, validate
-from dynamic_dynamodb.config.ini import IniFile, TableSection, read_file
+from dynamic_dynamodb.config.ini import AccountSection, IniFile, TableSection, read_file
 from dynamic_dynamodb.config.layers import CLI, Layer
 from dynamic_dynamodb.config.options import OptionSpec
 from dynamic_dynamodb.errors import ConfigError, Problem
 from dynamic_dynamodb.settings import (
+    AccountConfig,
     Config,
     DecreasePlan,
     DimensionPolicy,
@@ -39,6 +40,7 @@ __all__ = ["CLI", "Layer", "OptionSpec", "build_resource", "from_command_line"]
 _TABLE_SPECS = options.by_name(options.TABLE_OPTIONS)
 _GLOBAL_SPECS = options.by_name(options.GLOBAL_OPTIONS)
 _LOGGING_SPECS = options.by_name(options.LOGGING_OPTIONS)
+_ACCOUNT_SPECS = options.by_name(options.ACCOUNT_OPTIONS)
 # Values are cut to this length in messages.
 _SHOWN = 60
 
@@ -175,6 +177,14 @@ def build_logging(collector: _Collector, layers: Sequence[Layer]) -> LoggingConf
     return LoggingConfig(**values, origins=origins)
 
 
+def build_account(collector: _Collector, section: AccountSection) -> AccountConfig:
+    """An [account: NAME] section (no [default_options] or flags: its own values only)."""
+    values, origins = _merged(collector, [section.layer], _ACCOUNT_SPECS)
+    account = AccountConfig(name=section.name, **values, origins=origins)
+    collector.findings(validate.check_account(account), [section.layer], section.layer)
+    return account
+
+
 def inherit_globals(policy: ResourcePolicy, glob: GlobalConfig,
                     layers: Sequence[Layer]) -> Any:
     """A table or GSI without its own breaker settings uses the global ones."""
@@ -192,21 +202,27 @@ def inherit_globals(policy: ResourcePolicy, glob: GlobalConfig,
 
 
 def _file_tables(collector: _Collector, ini: IniFile, cli: Layer,
-                 glob: GlobalConfig) -> list[TablePolicy]:
+                 glob: GlobalConfig, accounts: Sequence[str]) -> list[TablePolicy]:
     """Each [table: ...] section with its GSI sections, in file order.
 
     A table is [default_options] < its section < flags; a GSI likewise, with its own
     section in place of the table's (as in the original, a GSI does not inherit
-    from its table's section).
+    from its table's section). ``accounts`` are the [account: NAME] names a section's
+    ``accounts`` may name.
     """
     def build(section: TableSection) -> TablePolicy:
         layers = [*ini.defaults, section.layer, cli]
         table = build_resource(collector, TablePolicy, section.key, layers, section.layer)
+        collector.findings(validate.check_accounts_named(table, accounts), layers,
+                           section.layer)
         gsis = []
         for gsi in section.gsis:
             gsi_layers = [*ini.defaults, gsi.layer, cli]
             policy = build_resource(collector, GsiPolicy, gsi.key, gsi_layers, gsi.layer,
                                     table_key=gsi.table_key)
+            collector.findings(validate.check_accounts_named(policy, accounts)
+                               + validate.check_gsi_accounts(table, policy), gsi_layers,
+                               gsi.layer)
             gsis.append(inherit_globals(policy, glob, gsi_layers))
         result: TablePolicy = inherit_globals(dataclasses.replace(table, gsis=tuple(gsis)),
                                               glob, layers)
@@ -233,12 +249,15 @@ def from_command_line(table_name: str | None, table_values: Mapping[str, str],
                         **(runtime or {}))
     log = build_logging(collector, [*ini.logging, Layer(dict(logging_values))])
 
+    accounts = [build_account(collector, section) for section in ini.accounts]
+    names = [account.name for account in accounts]
     cli_table = Layer(dict(table_values))
-    file_tables = _file_tables(collector, ini, cli_table, glob)
+    file_tables = _file_tables(collector, ini, cli_table, glob, names)
     tables: list[TablePolicy] = file_tables
     if table_name is not None:
         layers = [*ini.defaults, cli_table]
         policy = build_resource(collector, TablePolicy, table_name, layers, cli_table)
+        collector.findings(validate.check_accounts_named(policy, names), layers, cli_table)
         tables = [inherit_globals(policy, glob, layers)]
 
     if not tables and not collector.problems:
@@ -247,4 +266,5 @@ def from_command_line(table_name: str | None, table_values: Mapping[str, str],
                               f"section{where}"))
     if collector.problems:
         raise ConfigError(collector.problems)
-    return Config(global_=glob, logging=log, tables=tuple(tables), source=config_file)
+    return Config(global_=glob, logging=log, tables=tuple(tables), source=config_file,
+                  accounts=tuple(accounts))

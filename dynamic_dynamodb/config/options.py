@@ -23,9 +23,12 @@ from typing import Any, Literal
 from dynamic_dynamodb.config.parsers import (
     MAX_STEP,
     Parser,
+    at_least,
     at_most,
     non_negative,
+    parse_account_names,
     parse_bool,
+    parse_external_id,
     parse_float,
     parse_int,
     parse_log_format,
@@ -33,10 +36,14 @@ from dynamic_dynamodb.config.parsers import (
     parse_mode,
     parse_non_empty,
     parse_region,
+    parse_regions,
+    parse_role_arn,
     parse_scale,
+    parse_session_name,
     parse_sns_arn,
     parse_sns_types,
     parse_str,
+    parse_table_name,
     parse_unit,
     parse_url,
     positive,
@@ -44,15 +51,17 @@ from dynamic_dynamodb.config.parsers import (
 from dynamic_dynamodb.config.windows import parse_windows
 from dynamic_dynamodb.masking import mask_value
 from dynamic_dynamodb.settings import (
+    DEFAULT_DESCRIBE_RATE,
     DEFAULT_MAX_CAPACITY,
     MAX_CONFIGURABLE_CAPACITY,
+    AccountConfig,
     GlobalConfig,
     LoggingConfig,
     ResourcePolicy,
 )
 
-Kind = Literal["global", "logging", "table"]
-KINDS: tuple[Kind, ...] = ("global", "logging", "table")
+Kind = Literal["global", "logging", "table", "account"]
+KINDS: tuple[Kind, ...] = ("global", "logging", "table", "account")
 
 # Where an option acts. "daemon" is the autoscaler itself (and --show-config);
 # "status" runs one dry-run cycle live; "simulate" replays a trace against a model
@@ -121,6 +130,7 @@ _DEFAULTS: dict[str, Any] = {
     "global": GlobalConfig(),
     "logging": LoggingConfig(),
     "table": ResourcePolicy(key=""),
+    "account": AccountConfig(name=""),
 }
 
 
@@ -192,10 +202,13 @@ G_BREAKER = "Circuit breaker"
 G_COEXIST = "AWS Application Auto Scaling"
 G_NOTIFY = "Notifications"
 G_AWS = "AWS access"
+G_FLEET = "Accounts and regions"
 G_CALLS = "Checks and AWS calls"
+G_LEASES = "Several replicas: the lease table"
 G_LOGGING = "Logging"
 GROUPS = (G_SWITCHES, G_MODE, G_THRESHOLD, G_LIMITS, G_DECREASES, G_GRANULAR, G_TARGET,
-          G_METRICS, G_AWS, G_CALLS, G_BREAKER, G_COEXIST, G_NOTIFY, G_LOGGING)
+          G_METRICS, G_AWS, G_FLEET, G_CALLS, G_LEASES, G_BREAKER, G_COEXIST, G_NOTIFY,
+          G_LOGGING)
 
 _DIMENSIONS = (("reads", "reads", "read"), ("writes", "writes", "write"))
 
@@ -378,6 +391,15 @@ TABLE_OPTIONS: tuple[OptionSpec, ...] = tuple(
                "Length of the CloudWatch window read each check; not longer than "
                "lookback-window-start, or the window would reach the future.", G_METRICS,
                unit="minutes", metavar="MINUTES"),
+        _table("metrics-publication-allowance", "metrics_publication_allowance",
+               at_most(non_negative(parse_int), 60, " minutes (an hour)"),
+               "DynamoDB publishes no datapoint for a minute without requests, and "
+               "publishes minutes late: a minute of the window without a datapoint counts "
+               "as idle (0) when a later minute has one or when it ended at least this many "
+               "minutes ago; otherwise it is not known yet and left out, never read as 0. "
+               "The default, 3, is the most patient with which the default window (8 to 3 "
+               "minutes ago) still knows every minute of an idle table.", G_METRICS,
+               unit="minutes", metavar="MINUTES"),
         _table("circuit-breaker-url", "circuit_breaker_url", parse_url,
                "Circuit breaker for these tables; overrides the global one (see [global]).",
                G_BREAKER, acts_in=_LIVE, flag=False, secret=True,
@@ -394,6 +416,11 @@ TABLE_OPTIONS: tuple[OptionSpec, ...] = tuple(
                "Manage tables that have an AWS Application Auto Scaling policy too (two "
                "scalers would fight over the capacity; by default such tables are left "
                "alone).", G_COEXIST, metavar=_BOOL, acts_in=_LIVE),
+        _table("accounts", "accounts", parse_account_names,
+               "Apply this section only to the targets of these [account: NAME] sections, "
+               "comma-separated; a table of another account is not matched by it.", G_FLEET,
+               metavar="NAME,...", acts_in=_LIVE, flag=False, unset="every target",
+               example="prod, staging"),
         _table("sns-topic-arn", "sns_topic_arn", parse_sns_arn,
                "SNS topic to send events to (every event is logged either way).", G_NOTIFY,
                metavar="ARN", acts_in=_DAEMON_ONLY, unset="no SNS",
@@ -466,11 +493,50 @@ GLOBAL_OPTIONS: tuple[OptionSpec, ...] = (
                "Attempts per AWS call, retries included (botocore's standard retry mode).",
                G_CALLS, unit="attempts", metavar="N", acts_in=_AWS,
                unset="boto3's chain (AWS_MAX_ATTEMPTS, the profile), else 3", example="5"),
+    OptionSpec("describe-rate", "global", "describe_rate",
+               at_most(positive(parse_float), 2500, " calls per second (DynamoDB's "
+                       "control-plane limit)"),
+               "DescribeTable calls per second of one target (an account in one region), "
+               "and the default of each [account] section's describe-rate. DynamoDB "
+               "throttles control-plane calls at 2,500 per second per account and region, "
+               "shared by every tool of the account.", G_FLEET,
+               unit="calls per second", metavar="RATE", acts_in=_LIVE,
+               unset=f"not paced without [account] sections; {DEFAULT_DESCRIBE_RATE:g} per "
+                     f"second for each [account] target", example="50"),
+    OptionSpec("target-concurrency", "global", "target_concurrency",
+               at_most(positive(parse_int), 1000, " targets"),
+               "How many targets (an account in one region each) run their cycles at once; "
+               "a target never waits for another unless more than this many are due "
+               "together.", G_FLEET, unit="targets", metavar="N", acts_in=_LIVE),
     OptionSpec("failures-before-error", "global", "failures_before_error",
                positive(parse_int),
                "After this many checks in a row in which a table failed (AWS errors), an "
                "\"error\" event is logged and sent to the table's SNS topic if it subscribes "
                "to \"error\".", G_CALLS, unit="checks", metavar="N", acts_in=_DAEMON_ONLY),
+    OptionSpec("lease-table", "global", "lease_table", parse_table_name,
+               "Share the work with other replicas through this DynamoDB table (created on "
+               "demand, on-demand billing): each target is served by one replica at a time, "
+               "holding its lease, and taken over when that replica stops renewing it.",
+               G_LEASES, metavar="NAME", acts_in=_LIVE, unset="no coordination",
+               example="dynamic-dynamodb-leases"),
+    OptionSpec("worker-id", "global", "worker_id", parse_non_empty,
+               "This replica's name in the lease table; unique among the replicas.",
+               G_LEASES, metavar="NAME", acts_in=_DAEMON_ONLY, unset="host name:process id",
+               example="scaler-a"),
+    OptionSpec("lease-duration", "global", "lease_duration",
+               at_most(at_least(parse_float, 3, " seconds"), 3600, " seconds (an hour)"),
+               "Seconds a lease lasts without renewal: a stopped replica's targets are taken "
+               "over after about this long. It must be at least 1.5 times connect-timeout + "
+               "read-timeout (a replica stops acting max(a third of it, those timeouts) "
+               "before its lease could expire).", G_LEASES, unit="seconds",
+               metavar="SECONDS", acts_in=_DAEMON_ONLY),
+    OptionSpec("lease-region", "global", "lease_region", parse_region,
+               "AWS region of the lease table.", G_LEASES, metavar="REGION", acts_in=_LIVE,
+               unset="the global region", example="us-east-1"),
+    OptionSpec("lease-profile", "global", "lease_profile", parse_non_empty,
+               "Named profile of ~/.aws/config for the lease table's calls.", G_LEASES,
+               metavar="NAME", acts_in=_LIVE, unset="the global credentials",
+               example="coordination"),
 )
 
 LOGGING_OPTIONS: tuple[OptionSpec, ...] = (
@@ -490,10 +556,47 @@ LOGGING_OPTIONS: tuple[OptionSpec, ...] = (
                G_LOGGING, metavar="text|json", acts_in=_DAEMON_ONLY),
 )
 
-ALL_OPTIONS: tuple[OptionSpec, ...] = GLOBAL_OPTIONS + LOGGING_OPTIONS + TABLE_OPTIONS
+def _account(name: str, field: str, parse: Parser, help: str, **extra: Any) -> OptionSpec:
+    return OptionSpec(name, "account", field, parse, help, G_FLEET, acts_in=_LIVE,
+                      flag=False, **extra)
+
+
+# [account: NAME] sections: file only (each section is one account, no flags).
+ACCOUNT_OPTIONS: tuple[OptionSpec, ...] = (
+    _account("profile", "profile", parse_non_empty,
+             "Named profile of the standard AWS config (~/.aws/config) for this account; "
+             "the profile may itself assume a role (role_arn, source_profile).",
+             metavar="NAME", unset="the default credentials ([global] profile or keys, "
+                                   "else boto3's chain)", example="production"),
+    _account("role-arn", "role_arn", parse_role_arn,
+             "IAM role to assume in this account, from this section's profile or else the "
+             "default credentials; the temporary credentials are refreshed before they "
+             "expire.", metavar="ARN", unset="none (the credentials are used as they are)",
+             example="arn:aws:iam::123456789012:role/dynamic-dynamodb"),
+    _account("external-id", "external_id", parse_external_id,
+             "External id the role's trust policy requires (sts:ExternalId), with role-arn.",
+             metavar="ID", unset="none", example="dynamic-dynamodb-prod"),
+    _account("role-session-name", "role_session_name", parse_session_name,
+             "Session name of the assumed role, as CloudTrail shows it, with role-arn.",
+             metavar="NAME"),
+    _account("regions", "regions", parse_regions,
+             "The account's regions, comma-separated: each one is a target NAME/REGION.",
+             metavar="REGION,...", unset="the [global] region", example="eu-west-1, us-east-1"),
+    _account("describe-rate", "describe_rate",
+             at_most(positive(parse_float), 2500, " calls per second (DynamoDB's "
+                     "control-plane limit)"),
+             "DescribeTable calls per second of each of this account's targets (one bucket "
+             "per region: DynamoDB's control-plane limit is per account and region).",
+             unit="calls per second", metavar="RATE",
+             unset=f"[global] describe-rate, else {DEFAULT_DESCRIBE_RATE:g}", example="50"),
+)
+
+ALL_OPTIONS: tuple[OptionSpec, ...] = (GLOBAL_OPTIONS + LOGGING_OPTIONS + TABLE_OPTIONS
+                                       + ACCOUNT_OPTIONS)
 
 OPTIONS_BY_KIND: Mapping[str, tuple[OptionSpec, ...]] = {
-    "global": GLOBAL_OPTIONS, "logging": LOGGING_OPTIONS, "table": TABLE_OPTIONS}
+    "global": GLOBAL_OPTIONS, "logging": LOGGING_OPTIONS, "table": TABLE_OPTIONS,
+    "account": ACCOUNT_OPTIONS}
 
 
 def by_name(specs: tuple[OptionSpec, ...]) -> dict[str, OptionSpec]:

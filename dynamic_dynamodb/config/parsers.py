@@ -97,6 +97,15 @@ def at_most(parser: Parser, limit: float, unit: str = "") -> Parser:
     return parse
 
 
+def at_least(parser: Parser, floor: float, unit: str = "") -> Parser:
+    def parse(text: str) -> Any:
+        value = parser(text)
+        if value < floor:
+            raise ValueError(f"must be at least {floor:g}{unit}")
+        return value
+    return parse
+
+
 def choice(*choices: str) -> Parser:
     def parse(text: str) -> str:
         value = text.strip().lower()
@@ -167,28 +176,30 @@ def parse_url(text: str) -> str:
     return value
 
 
+def matching(pattern: str, expected: str) -> Parser:
+    """Text (stripped) that matches ``pattern`` whole, or ValueError saying ``expected``."""
+    compiled = re.compile(pattern)
+
+    def parse(text: str) -> str:
+        value = text.strip()
+        if not compiled.fullmatch(value):
+            raise ValueError(expected)
+        return value
+    return parse
+
+
 # An SNS topic ARN: arn:<partition>:sns:<region>:<account>:<topic name> (ASCII digits:
 # \d would take any Unicode digit).
-_SNS_ARN = re.compile(r"arn:[a-z-]+:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?")
-
-
-def parse_sns_arn(text: str) -> str:
-    value = text.strip()
-    if not _SNS_ARN.fullmatch(value):
-        raise ValueError("expected an SNS topic ARN such as "
-                         "arn:aws:sns:us-east-1:123456789012:my-topic")
-    return value
-
-
+parse_sns_arn = matching(
+    r"arn:[a-z-]+:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?",
+    "expected an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:my-topic")
 # botocore's rule for region names (a DNS label), without importing botocore here.
-_REGION = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?")
-
-
-def parse_region(text: str) -> str:
-    value = text.strip()
-    if not _REGION.fullmatch(value):
-        raise ValueError("expected an AWS region name such as us-east-1")
-    return value
+parse_region = matching(r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?",
+                        "expected an AWS region name such as us-east-1")
+# DynamoDB's rule for table names.
+parse_table_name = matching(r"[a-zA-Z0-9_.-]{3,255}",
+                            "expected a DynamoDB table name: 3 to 255 letters, digits, "
+                            "'_', '-' or '.'")
 
 
 def parse_str(text: str) -> str:
@@ -200,3 +211,49 @@ def parse_non_empty(text: str) -> str:
     if not value:
         raise ValueError("must not be empty")
     return value
+
+
+def parse_regions(text: str) -> tuple[str, ...]:
+    """A comma-separated list of region names, each once: ``eu-west-1, us-east-1``."""
+    names = [name.strip() for name in text.split(",")]
+    if not any(names):
+        raise ValueError("expected region names separated by commas, such as "
+                         "eu-west-1, us-east-1")
+    regions: list[str] = []
+    for name in names:
+        if not name:
+            raise ValueError("an empty region name between two commas")
+        region = parse_region(name)
+        if region in regions:
+            raise ValueError(f"region {region} is named twice")
+        regions.append(region)
+    return tuple(regions)
+
+
+# An [account: NAME]'s name: it becomes part of target ids (NAME/REGION), lease keys,
+# log prefixes and Prometheus labels, so letters, digits and . _ - only.
+ACCOUNT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
+ACCOUNT_NAME_RULE = ("1-63 letters, digits, '.', '_' or '-', starting with a letter or "
+                     "digit")
+
+
+def parse_account_names(text: str) -> frozenset[str]:
+    """A comma-separated list of [account: NAME] names: ``prod, staging``."""
+    names = [name.strip() for name in text.split(",")]
+    if not any(names):
+        raise ValueError("expected account names separated by commas, such as prod, staging")
+    for name in names:
+        if not ACCOUNT_NAME.fullmatch(name):
+            raise ValueError(f"{name!r} is not an account name ({ACCOUNT_NAME_RULE})")
+    return frozenset(names)
+
+
+# IAM's patterns (AssumeRole's parameters), with ASCII classes: \w would take any
+# Unicode letter.
+parse_role_arn = matching(r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}",
+                          "expected an IAM role ARN such as "
+                          "arn:aws:iam::123456789012:role/dynamic-dynamodb")
+parse_external_id = matching(r"[A-Za-z0-9_+=,.@:/-]{2,1224}",
+                             "expected 2-1224 characters: letters, digits and _+=,.@:/-")
+parse_session_name = matching(r"[A-Za-z0-9_+=,.@-]{2,64}",
+                              "expected 2-64 characters: letters, digits and _+=,.@-")

@@ -16,6 +16,7 @@ from typing import Any
 
 from dynamic_dynamodb.config import options
 from dynamic_dynamodb.settings import (
+    AccountConfig,
     Config,
     MaintenanceWindow,
     Origins,
@@ -75,6 +76,10 @@ def table_as_dict(policy: TablePolicy) -> dict[str, Any]:
     return result
 
 
+def account_as_dict(account: AccountConfig) -> dict[str, Any]:
+    return {"name": account.name, **_section(account, options.ACCOUNT_OPTIONS)}
+
+
 def _named_origins(origins: Origins, specs: tuple[options.OptionSpec, ...]) -> dict[str, str]:
     """Field-path origins by option name (the first spelling, as the values are shown)."""
     names: dict[str, str] = {}
@@ -98,6 +103,8 @@ def origins_as_dict(config: Config) -> dict[str, Any]:
         "global": _named_origins(config.global_.origins, options.GLOBAL_OPTIONS),
         "logging": _named_origins(config.logging.origins, options.LOGGING_OPTIONS),
         "tables": tables,
+        "accounts": {account.name: _named_origins(account.origins, options.ACCOUNT_OPTIONS)
+                     for account in config.accounts},
     }
 
 
@@ -110,6 +117,7 @@ def config_as_dict(config: Config) -> dict[str, Any]:
         "global": glob,
         "logging": _section(config.logging, options.LOGGING_OPTIONS),
         "tables": [table_as_dict(table) for table in config.tables],
+        "accounts": [account_as_dict(account) for account in config.accounts],
         "origins": origins_as_dict(config),
     }
 

@@ -10,11 +10,13 @@ line it came from and reports them all together.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dynamic_dynamodb.config import options
 from dynamic_dynamodb.settings import (
     DEFAULT_MAX_CAPACITY,
+    AccountConfig,
     DimensionPolicy,
     GlobalConfig,
     ResourcePolicy,
@@ -122,4 +124,46 @@ def check_global(glob: GlobalConfig) -> list[Finding]:
         findings.append(Finding(f"{given} is set but {missing} is not; give both, or neither "
                                 f"to use the standard AWS credential chain",
                                 (given, *(n for n in _KEY_OPTIONS if n != given))))
+    if glob.lease_table is not None:
+        problem = glob.lease_timing.problem()
+        if problem is not None:
+            findings.append(Finding(problem, ("lease-duration", "connect-timeout",
+                                              "read-timeout")))
     return findings
+
+
+def check_account(account: AccountConfig) -> list[Finding]:
+    """An [account: NAME] section's options that only mean something with a role."""
+    if account.role_arn is not None:
+        return []
+    return [Finding(f"{name} is set but role-arn is not: it only applies to a role assumed "
+                    f"with role-arn", (name,))
+            for name, path in (("external-id", "external_id"),
+                               ("role-session-name", "role_session_name"))
+            if path in account.origins]
+
+
+def check_accounts_named(policy: ResourcePolicy, known: Sequence[str]) -> list[Finding]:
+    """A section's ``accounts`` must name [account: NAME] sections."""
+    unknown = sorted(policy.accounts - set(known))
+    if not unknown:
+        return []
+    if not known:
+        return [Finding(f"names account{'s' * (len(unknown) > 1)} {', '.join(unknown)}, but "
+                        f"there is no [account: NAME] section", ("accounts",))]
+    return [Finding(f"names account{'s' * (len(unknown) > 1)} {', '.join(unknown)}, but no "
+                    f"such [account: NAME] section exists (there are: {', '.join(known)})",
+                    ("accounts",))]
+
+
+def check_gsi_accounts(table: ResourcePolicy, gsi: ResourcePolicy) -> list[Finding]:
+    """A GSI section restricted to accounts its table's section does not apply to would
+    never apply there."""
+    if not table.accounts or not gsi.accounts:
+        return []
+    outside = sorted(gsi.accounts - table.accounts)
+    if not outside:
+        return []
+    return [Finding(f"names account{'s' * (len(outside) > 1)} {', '.join(outside)}, where "
+                    f"its table's section [table: {table.key}] does not apply (accounts: "
+                    f"{', '.join(sorted(table.accounts))})", ("accounts",))]

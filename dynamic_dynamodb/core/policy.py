@@ -6,7 +6,8 @@ the edges gathered (``Facts``): a resource AWS Application Auto Scaling manages 
 left alone, an open circuit breaker holds decreases. Every step
 returns a reason, and the final reason is what the log line and notification say.
 Unknown never leads to a decrease: missing metrics or a resource that is not
-ACTIVE hold everything.
+ACTIVE hold everything; a dimension whose consumption is unknown gets no decision;
+unknown throttle events or an unknown decrease budget hold decreases.
 """
 
 from __future__ import annotations
@@ -23,12 +24,14 @@ from dynamic_dynamodb.core.types import (
     Dimension,
     DimensionDecision,
     DimensionHistory,
+    DimensionReading,
     DimensionUsage,
     Direction,
     Proposal,
     Reason,
     ResourceHistory,
     ResourceState,
+    UnknownUsage,
     Usage,
 )
 from dynamic_dynamodb.settings import DimensionPolicy, ResourcePolicy
@@ -91,10 +94,15 @@ def _alarm(state: ResourceState, dim: Dimension, p: DimensionPolicy, pct: float,
 
 
 def _decide_dimension(state: ResourceState, dim: Dimension, policy: ResourcePolicy,
-                      usage: DimensionUsage, history: DimensionHistory, now: datetime,
+                      usage: DimensionReading, history: DimensionHistory, now: datetime,
                       facts: Facts) -> tuple[DimensionDecision, DimensionHistory, Alarm | None]:
     p = policy.of(dim.value)
     current = state.provisioned(dim)
+    if isinstance(usage, UnknownUsage):
+        # No decision: what the mode and the alarm remember stays as it was.
+        return (DimensionDecision(current, current, Reason(
+            "metrics-unknown", f"metrics unknown ({usage.reason}): no decision this cycle")),
+                history, None)
     history, alarm = _alarm(state, dim, p, usage.consumed_percent(current), history)
     if not p.enabled:
         return (DimensionDecision(current, current,
@@ -133,9 +141,19 @@ def _decrease_hold(policy: ResourcePolicy, p: DimensionPolicy, usage: DimensionU
     """The first guard that refuses a decrease of this dimension, if any."""
     if not p.down_scaling:
         return Reason("down-scaling-disabled", "decrease held: down-scaling disabled")
+    throttles_gap = usage.throttles_gap()
+    if throttles_gap:
+        return Reason("throttles-unknown", f"decrease held: throttle events unknown "
+                                           f"({throttles_gap})")
     if _throttled(p, usage):
         return Reason("throttled", f"decrease held: {usage.throttle_events:g} throttle events "
                                    f"in the window")
+    if usage.consumed == 0 and not p.allow_scale_down_at_0_percent:
+        # Every mode: a window without a datapoint is 0 % use (threshold mode says so in
+        # its own proposal; this holds the other modes' decreases alike).
+        return Reason("zero-usage", "decrease held: consumed 0 % (no datapoint in the "
+                                    "window); decreases at 0 % are off "
+                                    "(allow-scaling-down-*-on-0-percent)")
     if facts.breaker_open:
         return Reason("breaker-open",
                       f"decrease held: circuit breaker open ({facts.breaker_message})")
@@ -163,6 +181,11 @@ def _apply_budget(state: ResourceState, policy: ResourcePolicy, decision: Decisi
                   now: datetime) -> Decision:
     if not decision.is_decrease:
         return decision
+    if state.decreases_today is None:
+        # Unknown is never a budget: a decrease DynamoDB might refuse is not sent.
+        return decision.increases_only(Reason(
+            "decrease-budget-unknown", "decrease held: DescribeTable did not say how many "
+                                       "decreases were used today"))
     verdict = budget.may_decrease(state.decreases_today, state.last_decrease, now,
                                   policy.decrease_plan, policy.decrease_plan.pacing)
     if verdict.allowed:

@@ -40,8 +40,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from dynamic_dynamodb.core import minutes
 from dynamic_dynamodb.core.types import DimensionUsage, Proposal, Reason
 from dynamic_dynamodb.settings import DimensionPolicy
 
@@ -91,12 +92,9 @@ class TargetState:
 
 
 def window_demand(usage: DimensionUsage) -> list[float]:
-    """Demand (units/s) of each minute of the window: consumed plus throttled units."""
-    if not usage.per_minute:
-        return [usage.consumed + usage.throttle_events / max(usage.window_seconds, 1)]
-    throttled = usage.throttled_per_minute
-    return [consumed + (throttled[i] / 60.0 if i < len(throttled) else 0.0)
-            for i, consumed in enumerate(usage.per_minute)]
+    """Demand (units/s) of each known minute of the window: consumed plus throttled
+    units (core/minutes.py: a minute not published yet is left out, never 0)."""
+    return minutes.known_demand(usage)[0]
 
 
 def merge_samples(state: TargetState, window: list[float],
@@ -143,12 +141,17 @@ def _units(value: float) -> int:
 
 def propose(p: DimensionPolicy, current: int, usage: DimensionUsage, state: TargetState,
             now: datetime) -> Proposal[TargetState]:
-    samples = merge_samples(state, window_demand(usage), now)
+    # Issue 11: the samples end at the newest known minute, not at ``now`` (on whole
+    # minutes, as the window is, so that a cycle starting a few seconds early or late
+    # slides them by the right number of minutes).
+    window, unknown_after = minutes.known_demand(usage)
+    known_until = now.replace(second=0, microsecond=0) - timedelta(minutes=unknown_after)
+    samples = merge_samples(state, window, known_until)
     level = max(samples[-LEVEL_MINUTES:])
     span = min(TREND_MINUTES, len(samples) - 1)
     slope = max(0.0, (samples[-1] - samples[-1 - span]) / span) if span > 0 else 0.0
     learned, projection = _learn_trust(state, level, slope, now.timestamp() / 60.0)
-    state = TargetState(samples, now, learned, projection)
+    state = TargetState(samples, known_until, learned, projection)
     trust = min(1.0, learned)
 
     ratio = p.target_utilisation / 100.0
@@ -176,6 +179,11 @@ def propose(p: DimensionPolicy, current: int, usage: DimensionUsage, state: Targ
 
     peak = max(samples[-DECREASE_HOLD_MINUTES:])
     need_down = _units(max(peak / ratio, floor))
+    # Issue 11: no decrease before a lookback period of minutes is known.
+    warming = minutes.too_few_known_minutes(
+        len(samples), min(usage.window_seconds // 60, KEEP_MINUTES))
+    if need_down < current and warming is not None:
+        return Proposal(current, warming, state)
     if need_down < current:
         if floor > peak / ratio:
             why = f"{floor_why} needs {need_down}"

@@ -32,7 +32,8 @@ RESET = ThresholdState()
 def _increase_candidates(p: DimensionPolicy, current: int, usage: DimensionUsage,
                          pct: float) -> list[tuple[int, Reason]]:
     candidates: list[tuple[int, Reason]] = []
-    throttles_per_s = usage.throttle_events / max(usage.window_seconds, 1)
+    # Throttle events of the known minutes, per second of them.
+    throttles_per_s = usage.throttle_events / max(usage.known_seconds, 1)
 
     if p.increase_throttled_by_provisioned_scale and usage.throttle_events > 0:
         metric = throttles_per_s / max(current, 1) * 100.0

@@ -30,8 +30,8 @@ __all__ = [
     "LocalAws",
     "aws_env_vars",
     "build_app",
-    "isolated_environ",
     "create_table",
+    "isolated_environ",
     "metric_timestamps",
     "seed_metrics",
 ]

@@ -12,10 +12,11 @@ moto and werkzeug are imported inside functions only, so importing this module i
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable
 from typing import Any
 
@@ -44,6 +45,9 @@ from dynamic_dynamodb.localaws.wire import (
     set_body,
 )
 
+# The journal keeps the last this many AWS calls.
+JOURNAL_SIZE = 20_000
+
 
 class LauncherApp:
     """WSGI middleware: DynamoDB's UpdateTable semantics, faults and a control API on moto."""
@@ -63,6 +67,8 @@ class LauncherApp:
         self.rules = UpdateRules(update_delay, max_capacity)
         self.faults = FaultBook()
         self.calls: Counter[str] = Counter()
+        # Each call as it arrived: when (launcher clock), what, on which table, by whom.
+        self.journal: deque[dict[str, Any]] = deque(maxlen=JOURNAL_SIZE)
         # One lock for all bookkeeping; UpdateTable holds it from check to commit so two
         # concurrent updates cannot both spend the last allowed decrease.
         self.lock = threading.RLock()
@@ -86,6 +92,11 @@ class LauncherApp:
         """A reply of our own, or None to let moto answer unchanged."""
         with self.lock:
             self.calls[call.key] += 1
+            if self.faults.wants_account():
+                call = dataclasses.replace(call, account=caller_account(call.access_key))
+            self.journal.append({
+                "at": self.clock.now(), "service": call.service, "operation": call.operation,
+                "region": call.region, "table": call.table, "access_key": call.access_key})
             plan = self.faults.take(call)
         fault = plan.before
         if fault is not None:
@@ -208,9 +219,18 @@ class LauncherApp:
             self.rules.reset()
             self.faults.clear()
             self.calls.clear()
+            self.journal.clear()
             self.clock.reset()
         if moto:
             self.reset_moto()
+
+
+def caller_account(access_key: str | None) -> str:
+    """The account moto serves a caller with these credentials (moto imported now)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.iam.models import get_account_id_from
+
+    return get_account_id_from(access_key) if access_key else DEFAULT_ACCOUNT_ID
 
 
 def build_app(

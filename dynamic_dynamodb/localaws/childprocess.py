@@ -44,7 +44,7 @@ class LauncherProcess(LauncherHandle):
         self._url: str | None = None
 
     def start(self) -> LauncherProcess:
-        self._stderr = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - kept open for the child
         self._proc = subprocess.Popen(
             self.command,
             stdin=subprocess.DEVNULL,

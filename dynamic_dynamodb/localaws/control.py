@@ -88,6 +88,12 @@ class LauncherControl:
         result: dict[str, int] = self._call("GET", "calls")
         return result
 
+    def journal(self, **match: str) -> list[dict[str, Any]]:
+        """The last AWS calls in arrival order (``at``, ``service``, ``operation``,
+        ``region``, ``table``, ``access_key``), those whose fields equal ``match``'s."""
+        result: list[dict[str, Any]] = self._call("GET", "calls/journal", query=match)
+        return result
+
     def reset(self, moto: bool = True) -> None:
         """Forget faults, counters, fake time and delay; with ``moto`` also moto's data."""
         self._call("POST", "reset", {"moto": moto})
@@ -157,6 +163,9 @@ class LauncherControl:
         *,
         count: int = 1,
         table: str | None = None,
+        account: str | None = None,
+        region: str | None = None,
+        access_key: str | None = None,
         code: str | None = None,
         status: int | None = None,
         message: str | None = None,
@@ -171,10 +180,13 @@ class LauncherControl:
         ``service``: ``dynamodb``, ``cloudwatch`` (alias ``monitoring``), ``sns``,
         ``application-autoscaling``...; ``operation``: e.g. ``DescribeTable``,
         ``GetMetricData``, ``*`` for any; ``table``: only calls whose request names this
-        TableName. ``kind`` and its own arguments (``code``/``status``/``message`` for
-        errors, ``path``/``value`` for ``drop``/``replace``/``empty``, ``seconds`` for
-        ``delay``/``hang``, ``token`` for ``endless_token``, ``body`` for ``non_json``,
-        ``value`` for ``wrong_shape``) are described in
+        TableName; ``account``/``region``: only calls made with that account's
+        credentials / signed for that region; ``access_key``: only calls signed with
+        this access key id. ``kind`` and its own arguments
+        (``code``/``status``/``message`` for errors, ``path``/``value`` for
+        ``drop``/``replace``/``empty``, ``seconds`` for ``delay``/``hang``, ``token``
+        for ``endless_token``, ``body`` for ``non_json``, ``value`` for ``wrong_shape``)
+        are described in
         :mod:`dynamic_dynamodb.localaws.faults`. Returns the fault as the launcher holds it.
         """
         payload: dict[str, Any] = {
@@ -183,6 +195,9 @@ class LauncherControl:
             "kind": kind,
             "count": count,
             "table": table,
+            "account": account,
+            "region": region,
+            "access_key": access_key,
             "code": code,
             "status": status,
             "message": message,

@@ -4,6 +4,9 @@ Routes (the client is :class:`dynamic_dynamodb.localaws.control.LauncherControl`
 
 * ``GET health``, ``GET state`` (clock, update delay, quota, faults, calls, books),
   ``GET calls`` (requests per ``service.Operation``), ``POST reset`` (``{"moto": bool}``);
+* ``GET calls/journal``: the last AWS calls in arrival order, each ``{"at": epoch
+  (launcher clock), "service", "operation", "region", "table", "access_key"}``; the
+  query filters by ``service``, ``operation``, ``table`` or ``access_key``;
 * ``GET/POST time``: ``{"now": epoch, "frozen": bool}``, ``{"advance": s}``, ``{"real": true}``;
 * ``POST update-delay``: ``{"seconds": s}`` a table stays UPDATING after an UpdateTable;
 * ``GET/POST resource``: one table's (or GSI's) decrease bookkeeping;
@@ -39,6 +42,7 @@ class ControlApi:
             ("GET", "health"): lambda _: {"ok": True},
             ("GET", "state"): lambda _: self.state(),
             ("GET", "calls"): lambda _: dict(app.calls),
+            ("GET", "calls/journal"): self._journal,
             ("POST", "reset"): self._reset,
             ("GET", "time"): lambda _: self._time_json(),
             ("POST", "time"): self._set_time,
@@ -121,6 +125,12 @@ class ControlApi:
             last_increase=_maybe(float, data.get("last_increase")),
         )
         return book.to_json(now)
+
+    def _journal(self, data: dict[str, Any]) -> Any:
+        wanted = {k: data[k] for k in ("service", "operation", "table", "access_key")
+                  if data.get(k)}
+        return [entry for entry in self.app.journal
+                if all(entry[k] == v for k, v in wanted.items())]
 
     def _clear_faults(self, _: dict[str, Any]) -> Any:
         self.app.faults.clear()

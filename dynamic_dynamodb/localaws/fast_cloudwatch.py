@@ -81,7 +81,7 @@ class CloudWatchError(Exception):
 class Aggregate:
     """What CloudWatch keeps per series and timestamp: sum, count, min and max."""
 
-    __slots__ = ("sum", "count", "minimum", "maximum")
+    __slots__ = ("count", "maximum", "minimum", "sum")
 
     def __init__(self) -> None:
         self.sum = 0.0
@@ -363,13 +363,13 @@ class _Handler(BaseHTTPRequestHandler):
                     "message": error.message},
                    [("x-amzn-query-error", f"{error.code};{fault}")])
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         if self.path == CONTROL_PREFIX + "stats":
             self._send(200, self.server.app.stats(), content_type="application/json")
         else:
             self._send(404, {"message": "not found"}, content_type="application/json")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         try:
             body = self._body()
         except (OSError, ValueError):

@@ -9,7 +9,12 @@ object::
 Common fields: ``service`` (``dynamodb``, ``cloudwatch`` or its signing name
 ``monitoring``, ``sns``, ``application-autoscaling``...), ``operation`` (``*``: any),
 ``count`` (calls to affect; ``-1``: every call until cleared; default 1), ``table``
-(only requests whose ``TableName`` is this; requests without one never match).
+(only requests whose ``TableName`` is this; requests without one never match),
+``account`` (only calls made with credentials of this account, as moto maps access keys
+to accounts: an assumed role's keys to the role's account, any other key to moto's
+default account 123456789012), ``region`` (only calls signed for this region),
+``access_key`` (only requests signed with this access key id: one caller among several,
+e.g. one worker cut off from a table the others still reach).
 
 Kinds that answer in moto's place (moto never sees the call):
 
@@ -120,6 +125,9 @@ class Fault:
     kind: str
     remaining: int  # -1: until cleared
     table: str | None = None
+    account: str | None = None
+    region: str | None = None
+    access_key: str | None = None
     code: str | None = None
     status: int | None = None
     message: str | None = None
@@ -147,6 +155,9 @@ class Fault:
             kind=kind,
             remaining=int(data.get("count", 1)),
             table=data.get("table"),
+            account=None if data.get("account") is None else str(data["account"]),
+            region=data.get("region"),
+            access_key=data.get("access_key"),
             code=data.get("code"),
             status=None if data.get("status") is None else int(data["status"]),
             message=data.get("message"),
@@ -167,6 +178,9 @@ class Fault:
             and self.service == call.service
             and self.operation in ("*", call.operation)
             and (self.table is None or self.table == call.table)
+            and (self.account is None or self.account == call.account)
+            and (self.region is None or self.region == call.region)
+            and (self.access_key is None or self.access_key == call.access_key)
         )
 
     def consume(self) -> None:
@@ -190,6 +204,9 @@ class Fault:
             "kind": self.kind,
             "remaining": self.remaining,
             "table": self.table,
+            "account": self.account,
+            "region": self.region,
+            "access_key": self.access_key,
             "code": self.code,
             "status": self.status,
             "message": self.message,
@@ -257,6 +274,10 @@ class FaultBook:
                     self._spent.append(fault)
         self._faults = [f for f in self._faults if f.remaining != 0]
         return FaultPlan(before, mutations)
+
+    def wants_account(self) -> bool:
+        """Whether an armed fault matches on the caller's account (worth looking up)."""
+        return any(fault.account is not None for fault in self._faults)
 
     def clear(self) -> None:
         self._faults.clear()

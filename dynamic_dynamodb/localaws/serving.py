@@ -35,7 +35,7 @@ def serve_until_signalled(server: BaseServer, url: str) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    print(url, flush=True)
+    print(url, flush=True)  # noqa: T201 - the parent reads the URL from stdout
     try:
         server.serve_forever()
     finally:

@@ -134,7 +134,7 @@ def requested_changes(
 class UpdateRules:
     """The bookkeeping DynamoDB keeps per table and GSI, and the refusals it derives."""
 
-    def __init__(self, update_delay: float = 0.0, max_capacity: int = DEFAULT_MAX_CAPACITY):
+    def __init__(self, update_delay: float = 0.0, max_capacity: int = DEFAULT_MAX_CAPACITY) -> None:
         self.default_update_delay = update_delay
         self.update_delay = update_delay
         self.max_capacity = max_capacity

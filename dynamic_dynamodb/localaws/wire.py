@@ -136,6 +136,8 @@ class AwsCall:
     region: str
     params: Mapping[str, Any] = field(default_factory=dict)  # JSON body, when there is one
     query_mode: bool = False  # client sent x-amzn-query-mode (query-compatible service)
+    access_key: str | None = None  # the caller's access key id (SigV4 credential scope)
+    account: str | None = None  # the caller's account, filled in when a fault asks for it
 
     @property
     def key(self) -> str:
@@ -149,13 +151,19 @@ class AwsCall:
 
 def _credential_scope(environ: WsgiEnviron) -> tuple[str | None, str | None]:
     """(region, signing name) from a SigV4 Authorization header."""
+    _, region, service = _credential(environ)
+    return region, service
+
+
+def _credential(environ: WsgiEnviron) -> tuple[str | None, str | None, str | None]:
+    """(access key id, region, signing name) from a SigV4 Authorization header."""
     auth = environ.get("HTTP_AUTHORIZATION", "")
     try:
         scope = auth.split("Credential=", 1)[1].split(",", 1)[0]
-        _, _, region, service, _ = scope.split("/")
+        key, _, region, service, _ = scope.split("/")
     except (IndexError, ValueError):
-        return None, None
-    return region, service.lower()
+        return None, None, None
+    return key, region, service.lower()
 
 
 def inflate_body(environ: WsgiEnviron, body: bytes) -> bytes:
@@ -179,7 +187,7 @@ def inflate_body(environ: WsgiEnviron, body: bytes) -> bytes:
 
 def identify_call(environ: WsgiEnviron, body: bytes) -> AwsCall | None:
     """Name the service and operation of an AWS request (None: not an AWS API call)."""
-    region, service = _credential_scope(environ)
+    access_key, region, service = _credential(environ)
     target = environ.get("HTTP_X_AMZ_TARGET", "")
     content_type = environ.get("CONTENT_TYPE", "")
     query_mode = "HTTP_X_AMZN_QUERY_MODE" in environ
@@ -194,7 +202,8 @@ def identify_call(environ: WsgiEnviron, body: bytes) -> AwsCall | None:
     if not service or not operation:
         return None
     service = SERVICE_ALIASES.get(service, service)
-    return AwsCall(service, operation, protocol, region or "us-east-1", params, query_mode)
+    return AwsCall(service, operation, protocol, region or "us-east-1", params, query_mode,
+                   access_key)
 
 
 def json_object(body: bytes) -> dict[str, Any]:

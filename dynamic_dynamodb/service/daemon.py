@@ -242,7 +242,7 @@ def _become_daemon(config: Config, load_config: Callable[[], Config],
         except DaemonError as exc:
             reporter.fail(str(exc))
             os._exit(1)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever it is, the parent must hear it
             reporter.fail(f"cannot become a daemon: {exc}")
             os._exit(1)
         serve(config, options, load_config=load_config, on_ready=reporter.ready)

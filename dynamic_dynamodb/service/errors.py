@@ -13,7 +13,7 @@ from dynamic_dynamodb.errors import DaemonError
 
 class AlreadyRunning(DaemonError):
     def __init__(self, name: str, pid: int | None, path: Path) -> None:
-        super().__init__(f"{name} is already running (pid {pid if pid else '?'}, pid file "
+        super().__init__(f"{name} is already running (pid {pid or '?'}, pid file "
                          f"{path}); use --daemon stop or restart, or another --instance")
         self.pid, self.path = pid, path
 

@@ -119,7 +119,7 @@ class PidLock:
             except BlockingIOError:
                 os.close(fd)
                 pid = _read_pid(self.path)
-                raise DaemonError(f"already running (pid {pid if pid else '?'}, pid file "
+                raise DaemonError(f"already running (pid {pid or '?'}, pid file "
                                   f"{self.path})") from None
             # Someone may have removed the (stale) file between our open and our lock:
             # then we hold a lock on a file nobody can see, so start again.

@@ -5,7 +5,11 @@ Served at ``http://<host>:<port>/metrics`` on all interfaces, from a private
 registry, by a small threaded HTTP server; updated once per cycle from the
 Scheduler's CycleReport, so scraping never calls AWS.
 
-Metrics (all prefixed ``dynamic_dynamodb_``):
+Every series names its ``target`` (an account in one region, ``prod/eu-west-1``;
+without account sections the one target ``default/<region>``); a fleet's cycle
+reports hold one report per target (fleet/report.py), each counted under its own.
+
+Metrics (all prefixed ``dynamic_dynamodb_``, each also labelled ``target``):
   cycles_total{result}                      ok / partial (some tables failed) / failed
   cycle_duration_seconds                    histogram
   last_cycle_timestamp_seconds              when the last cycle ended (alert on staleness)
@@ -29,6 +33,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from dynamic_dynamodb.core.types import Dimension, Direction
 from dynamic_dynamodb.errors import ConfigError, DynamicDynamoDBError, Problem
+from dynamic_dynamodb.fleet.report import parts_of
 from dynamic_dynamodb.loop import CycleReport
 
 log = logging.getLogger(__name__)
@@ -53,7 +58,7 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # one line per scrape would drown the log
 
 
@@ -66,15 +71,17 @@ class CycleMetrics:
         labels = ("table", "index", "dimension")
 
         def counter(name: str, doc: str, names: tuple[str, ...] = ()) -> Any:
-            return client.Counter(f"{PREFIX}_{name}", doc, names, registry=self.registry)
+            return client.Counter(f"{PREFIX}_{name}", doc, ("target", *names),
+                                  registry=self.registry)
 
         def gauge(name: str, doc: str, names: tuple[str, ...] = ()) -> Any:
-            return client.Gauge(f"{PREFIX}_{name}", doc, names, registry=self.registry)
+            return client.Gauge(f"{PREFIX}_{name}", doc, ("target", *names),
+                                registry=self.registry)
 
         self.cycles = counter("cycles", "Cycles run, by result", ("result",))
         self.duration = client.Histogram(f"{PREFIX}_cycle_duration_seconds",
-                                         "Duration of a cycle", buckets=DURATION_BUCKETS,
-                                         registry=self.registry)
+                                         "Duration of a cycle", ("target",),
+                                         buckets=DURATION_BUCKETS, registry=self.registry)
         self.last_cycle = gauge("last_cycle_timestamp_seconds",
                                 "Unix time at which the last cycle ended")
         self.decisions = counter("decisions", "Decisions per resource and dimension",
@@ -90,26 +97,29 @@ class CycleMetrics:
         self.throttled = gauge("throttle_events", "Throttle events in the lookback window",
                                labels)
         self.calls = counter("aws_calls", "AWS API calls by operation", ("operation",))
-        self._series: set[tuple[str, str, str]] = set()
+        # Per target, the (table, index, dimension) series last set.
+        self._series: dict[str, set[tuple[str, str, str]]] = {}
         self._lock = threading.Lock()
 
     def observe(self, report: CycleReport) -> None:
         with self._lock:
-            self._observe(report)
+            for part in parts_of(report):
+                self._observe(part)
 
     def _observe(self, report: CycleReport) -> None:
+        target = report.target or ""
         error = report.error
         result = "failed" if error else ("partial" if report.failed_tables else "ok")
-        self.cycles.labels(result).inc()
-        self.duration.observe(report.duration)
-        self.last_cycle.set_to_current_time()
+        self.cycles.labels(target, result).inc()
+        self.duration.labels(target).observe(report.duration)
+        self.last_cycle.labels(target).set_to_current_time()
         kinds = report.failure_kinds
         for table in report.failed_tables:
-            self.errors.labels(kinds.get(table, "error")).inc()
+            self.errors.labels(target, kinds.get(table, "error")).inc()
         if error:
-            self.errors.labels(report.error_kind or "error").inc()
+            self.errors.labels(target, report.error_kind or "error").inc()
         for operation, count in report.calls.items():
-            self.calls.labels(operation).inc(count)
+            self.calls.labels(target, operation).inc(count)
 
         seen: set[tuple[str, str, str]] = set()
         for outcome in report.outcomes:
@@ -119,32 +129,41 @@ class CycleMetrics:
             rid = outcome.resource
             for dim in Dimension:
                 d = decision.of(dim)
-                self.decisions.labels(dim.value, d.direction.value).inc()
+                self.decisions.labels(target, dim.value, d.direction.value).inc()
                 changed = outcome.applied and d.direction is not Direction.NONE
                 if changed:
-                    self.applied.labels(dim.value, d.direction.value).inc()
+                    self.applied.labels(target, dim.value, d.direction.value).inc()
                 key = (rid.table, rid.index or "", dim.value)
                 seen.add(key)
-                self.provisioned.labels(*key).set(d.target if changed else d.current)
-                if outcome.usage is not None:
-                    use = outcome.usage.of(dim)
-                    self.consumed.labels(*key).set(use.consumed)
-                    self.throttled.labels(*key).set(use.throttle_events)
+                self.provisioned.labels(target, *key).set(d.target if changed else d.current)
+                use = outcome.usage.known(dim) if outcome.usage is not None else None
+                if use is not None:
+                    self.consumed.labels(target, *key).set(use.consumed)
+                    self.throttled.labels(target, *key).set(use.throttle_events)
+                else:  # unknown is neither 0 nor the last value known
+                    self._drop((target, *key), (self.consumed, self.throttled))
         if not error:
-            self._forget_gone(seen, set(report.failed_tables))
+            self._forget_gone(target, seen, set(report.failed_tables))
 
-    def _forget_gone(self, seen: set[tuple[str, str, str]], failed: set[str]) -> None:
-        """Drop series of tables/GSIs no longer managed (a failed table keeps its last)."""
-        for key in self._series - seen:
+    def _forget_gone(self, target: str, seen: set[tuple[str, str, str]],
+                     failed: set[str]) -> None:
+        """Drop the target's series of tables/GSIs no longer managed (a failed table keeps
+        its last); other targets' series are theirs to drop."""
+        for key in self._series.get(target, set()) - seen:
             if key[0] in failed:
                 seen.add(key)
                 continue
-            for family in (self.provisioned, self.consumed, self.throttled):
-                try:
-                    family.remove(*key)
-                except KeyError:
-                    pass
-        self._series = seen
+            self._drop((target, *key), (self.provisioned, self.consumed, self.throttled))
+        self._series[target] = seen
+
+    @staticmethod
+    def _drop(labels: tuple[str, ...], families: tuple[Any, ...]) -> None:
+        """Remove the series of these label values (target, table, index, dimension)."""
+        for family in families:
+            try:
+                family.remove(*labels)
+            except KeyError:
+                pass
 
 
 class MetricsServer:

@@ -9,19 +9,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from dynamic_dynamodb.fleet.report import FleetReport, parts_of
 from dynamic_dynamodb.loop import CycleReport
 from dynamic_dynamodb.service.systemd import SystemdNotifier
 from dynamic_dynamodb.settings import Config
 
 
 def describe_cycle(number: int, report: CycleReport, dry_run: bool) -> str:
-    """One line for systemd's STATUS: ``cycle 12: 40 tables, 3 changes``."""
+    """One line for systemd's STATUS: ``cycle 12: 40 tables, 3 changes``; a fleet's
+    ``cycle 12: 4 targets, 160 tables, 3 changes, 1 failed`` (a table counted once per
+    target, a failed table or a failed target's cycle counted once)."""
     if report.error:
         return f"cycle {number} failed: {report.error}"[:200]
-    tables = {o.resource.table for o in report.outcomes} | set(report.failed_tables)
+    parts = parts_of(report)
+    tables = sum(len({o.resource.table for o in part.outcomes} | set(part.failed_tables))
+                 for part in parts)
     changes = sum(1 for o in report.outcomes
                   if o.applied or (dry_run and o.decision is not None and o.decision.changes))
-    text = (f"cycle {number}: {len(tables)} table{'s' * (len(tables) != 1)}, "
+    targets = (f"{len(parts)} target{'s' * (len(parts) != 1)}, "
+               if isinstance(report, FleetReport) else "")
+    text = (f"cycle {number}: {targets}{tables} table{'s' * (tables != 1)}, "
             f"{changes} {'would-be ' if dry_run else ''}change{'s' * (changes != 1)}")
     if report.failed_tables:
         text += f", {len(report.failed_tables)} failed"

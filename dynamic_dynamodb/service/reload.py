@@ -20,9 +20,12 @@ from dynamic_dynamodb.settings import Config, GlobalConfig
 
 log = logging.getLogger("dynamic_dynamodb.service")
 
-# Settings the boto3 clients are built from: a reload cannot change them in place.
+# Settings the boto3 clients, the fleet's thread pool and the lease coordinator are built
+# from, once at start: a reload cannot change them in place.
 RESTART_ONLY = ("region", "profile", "aws_access_key_id", "aws_secret_access_key",
-                "connect_timeout", "read_timeout", "max_attempts", "describe_concurrency")
+                "connect_timeout", "read_timeout", "max_attempts", "describe_concurrency",
+                "describe_rate", "target_concurrency", "lease_table", "worker_id",
+                "lease_duration", "lease_region", "lease_profile")
 
 
 def restart_only_changes(old: GlobalConfig, new: GlobalConfig) -> list[str]:

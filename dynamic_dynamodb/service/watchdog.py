@@ -42,6 +42,11 @@ class Heartbeat:
     def idle(self) -> None:
         self._busy_since = None
 
+    def busy_since(self, since: float | None) -> None:
+        """A fleet's heartbeat (fleet/runner.py): busy since its oldest running target's
+        cycle began, in ``time.monotonic()`` seconds; None: idle."""
+        self._busy_since = since
+
     @property
     def in_cycle(self) -> bool:
         return self._busy_since is not None

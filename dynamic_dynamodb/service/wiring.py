@@ -12,23 +12,38 @@ foreground`` and the daemon started by ``--daemon start`` are all this.
               and the Prometheus metrics (``--metrics-port``);
 * scheduler:  the real edges (``runner.build_scheduler``: boto3, breaker, SNS) with
               a clock whose sleep ends when the stop Event is set.
+* a fleet:    with [account: NAME] sections, or a coordinator that shares targets
+              between replicas (a lease table), a ``fleet.runner.FleetRunner`` in the
+              Scheduler's place: one Scheduler per target (an account in one region),
+              each owned target's cycle once per check interval, concurrently, each
+              Scheduler asking the coordinator ``may_act`` right before an UpdateTable.
+              It gets the same hooks but the heartbeat, which it keeps itself (busy
+              since its oldest running target began). Without either, the one
+              Scheduler runs as it always did.
 
 ``Service.run`` installs the signal handlers, starts the watchdog, runs the
 Scheduler until it stops (or for one cycle), then says STOPPING and restores the
-handlers. ``serve`` is the process-level entry: it sets up logging and, for a
-long-running process, tunes the garbage collector.
+handlers. ``serve`` is the process-level entry: it sets up logging, starts the lease
+coordinator when ``lease-table`` is set (fleet/leases.py: its leases are released once
+the service has stopped, so on SIGTERM the other replicas take the targets over at
+their next round) and, for a long-running process, tunes the garbage collector.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from typing import Protocol
 
 from dynamic_dynamodb.backend import Clock
 from dynamic_dynamodb.errors import AwsSetupError
+from dynamic_dynamodb.fleet.coordinator import Coordinator
+from dynamic_dynamodb.fleet.leases import lease_coordination
+from dynamic_dynamodb.fleet.logcontext import in_target
 from dynamic_dynamodb.logsetup import secrets_of, setup_logging
 from dynamic_dynamodb.loop import CycleHooks, CycleReport, ReportObserver, Scheduler, SystemClock
 from dynamic_dynamodb.runner import build_scheduler
@@ -48,6 +63,29 @@ class SchedulerFactory(Protocol):
                  hooks: Sequence[CycleHooks]) -> Scheduler: ...
 
 
+class Runner(Protocol):
+    """What a Service runs: one Scheduler, or a fleet of them."""
+
+    config: Config
+
+    def run(self, run_once: bool = False) -> CycleReport: ...
+
+
+class FleetFactory(Protocol):
+    def __call__(self, config: Config, *, stop: threading.Event, wake: threading.Event,
+                 clock: Clock, hooks: Sequence[CycleHooks], coordinator: Coordinator | None,
+                 heartbeat: Heartbeat) -> Runner: ...
+
+
+def _build_fleet(config: Config, *, stop: threading.Event, wake: threading.Event,
+                 clock: Clock, hooks: Sequence[CycleHooks], coordinator: Coordinator | None,
+                 heartbeat: Heartbeat) -> Runner:
+    from dynamic_dynamodb.fleet.build import build_fleet
+
+    return build_fleet(config, stop=stop, wake=wake, clock=clock, hooks=hooks,
+                       coordinator=coordinator, heartbeat=heartbeat)
+
+
 def configure_logging(config: Config) -> None:
     """The configuration's logging, secrets masked (at start and on each reload)."""
     setup_logging(config.logging, secrets_of(config))
@@ -56,7 +94,7 @@ def configure_logging(config: Config) -> None:
 class Service:
     """A service ready to run: every part built, nothing left to attach."""
 
-    def __init__(self, config: Config, scheduler: Scheduler, signals: Signals,
+    def __init__(self, config: Config, scheduler: Runner, signals: Signals,
                  notifier: SystemdNotifier, watchdog: Watchdog, *, run_once: bool,
                  reloads: bool) -> None:
         self.config = config
@@ -75,11 +113,12 @@ class Service:
             self.signals.install(reload=self.reloads)
         self.watchdog.start()
         if not self.run_once:
-            log.info("dynamic-dynamodb started: %d table section%s, check interval %d s%s",
-                     len(config.tables), "s" * (len(config.tables) != 1),
+            log.info("dynamic-dynamodb started: %d table section%s, %scheck interval %d s%s",
+                     len(config.tables), "s" * (len(config.tables) != 1), self._targets(),
                      config.global_.check_interval, ", dry run" if config.global_.dry_run else "")
         try:
-            report = self.scheduler.run(run_once=self.run_once)
+            with self._labelled():
+                report = self.scheduler.run(run_once=self.run_once)
         except AwsSetupError as exc:
             # cli.py prints the error; on a terminal, where the log goes by default,
             # logging it as well would say it twice.
@@ -96,6 +135,18 @@ class Service:
             log.info("stopped on %s", self.signals.received)
         return report
 
+    def _targets(self) -> str:
+        """"4 targets (prod/eu-west-1, ...), " for a fleet; nothing for one Scheduler."""
+        ids: list[str] | None = getattr(self.scheduler, "target_ids", None)
+        if ids is None:
+            return ""
+        return f"{len(ids)} target{'s' * (len(ids) != 1)} ({', '.join(ids)}), "
+
+    def _labelled(self) -> contextlib.AbstractContextManager[None]:
+        """One Scheduler's log lines name its target in JSON (a fleet labels its own)."""
+        target = getattr(self.scheduler, "target", None)
+        return in_target(target, prefix=False) if isinstance(target, str) else nullcontext()
+
 
 def build_service(config: Config, options: ServiceOptions, *,
                   load_config: Callable[[], Config] | None = None,
@@ -103,11 +154,15 @@ def build_service(config: Config, options: ServiceOptions, *,
                   stop: threading.Event | None = None,
                   notifier: SystemdNotifier | None = None,
                   reconfigure_logging: Callable[[Config], None] = configure_logging,
-                  scheduler_factory: SchedulerFactory = build_scheduler) -> Service:
+                  scheduler_factory: SchedulerFactory = build_scheduler,
+                  coordinator: Coordinator | None = None,
+                  fleet_factory: FleetFactory = _build_fleet) -> Service:
     """Every part of one service, built in order (see the module's docstring).
 
     ``load_config`` builds the configuration again on SIGHUP (no reload without it,
     nor with ``run_once``); ``on_ready`` hears the first cycle's report and status.
+    ``coordinator`` (a lease table's) says which targets this process serves; with it,
+    or with [account: NAME] sections, the service runs a fleet.
     """
     stop = stop or threading.Event()
     signals = Signals(stop)
@@ -115,28 +170,43 @@ def build_service(config: Config, options: ServiceOptions, *,
     heartbeat = Heartbeat(stall_limit(config.global_.check_interval))
     reloader = (Reloader(load_config, signals.reload, notifier, reconfigure_logging)
                 if load_config is not None and not options.run_once else None)
-    hooks: list[CycleHooks] = [heartbeat, *([reloader] if reloader else []),
+    hooks: list[CycleHooks] = [*([reloader] if reloader else []),
                                Readiness(notifier, config.global_.dry_run, on_ready)]
     if options.metrics_port is not None:
         from dynamic_dynamodb.service.prometheus import start_metrics_server
 
         hooks.append(ReportObserver(start_metrics_server(options.metrics_port)))
-    scheduler = scheduler_factory(config, stop=stop, clock=SystemClock(stop, signals.wake),
-                                  hooks=hooks)
+    clock = SystemClock(stop, signals.wake)
+    scheduler: Runner
+    if config.is_fleet or coordinator is not None:
+        scheduler = fleet_factory(config, stop=stop, wake=signals.wake, clock=clock,
+                                  hooks=hooks, coordinator=coordinator, heartbeat=heartbeat)
+    else:
+        scheduler = scheduler_factory(config, stop=stop, clock=clock,
+                                      hooks=[heartbeat, *hooks])
     return Service(config, scheduler, signals, notifier, Watchdog(notifier, heartbeat),
                    run_once=options.run_once, reloads=reloader is not None)
 
 
 def serve(config: Config, options: ServiceOptions, *,
           load_config: Callable[[], Config] | None = None,
-          on_ready: Callable[[CycleReport, str], None] | None = None) -> CycleReport:
-    """This process becomes the service: its logging, the service, and (unless it runs
-    once) the garbage-collector tuning of a long-running process. The last report."""
+          on_ready: Callable[[CycleReport, str], None] | None = None,
+          coordinator: Coordinator | None = None) -> CycleReport:
+    """This process becomes the service: its logging, the lease coordinator (``coordinator``,
+    else the one ``lease-table`` asks for, if any), the service, and (unless it runs once)
+    the garbage-collector tuning of a long-running process. The last report."""
     configure_logging(config)
-    service = build_service(config, options, load_config=load_config, on_ready=on_ready)
-    if not options.run_once:
-        settle_gc()  # after building: start-up's objects, boto3's models among them, freeze
-    return service.run()
+    coordination: contextlib.AbstractContextManager[Coordinator | None] = (
+        nullcontext(coordinator) if coordinator is not None
+        else lease_coordination(config.global_))
+    # The coordinator runs before the first cycle and stops after the last one: its leases
+    # are released only once no Scheduler acts any more.
+    with coordination as leases:
+        service = build_service(config, options, load_config=load_config,
+                                on_ready=on_ready, coordinator=leases)
+        if not options.run_once:
+            settle_gc()  # after building: start-up's objects, boto3's models among them
+        return service.run()
 
 
 # Collect the youngest generation every 10,000 allocations rather than Python's 700.

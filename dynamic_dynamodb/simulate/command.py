@@ -49,7 +49,7 @@ class SimulateOptions:
     plot_start_day: float = 0.0
     plot_days: float | None = None
     quiet: bool = False
-    model: ModelParams = ModelParams()
+    model: ModelParams = ModelParams()  # noqa: RUF009 - frozen, so one shared default is safe
 
 
 def table_regex(params: dict[str, Any], table: str) -> dict[str, Any]:

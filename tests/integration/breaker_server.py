@@ -35,7 +35,7 @@ class BreakerService:
         service = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 service.requests.append({"path": self.path, "headers": {
                     k.lower(): v for k, v in self.headers.items()}})
                 headers: dict[str, str] = {}

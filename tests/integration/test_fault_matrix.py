@@ -182,7 +182,7 @@ class MatrixDaemon:
         def ended() -> int:
             assert self.alive, f"the daemon exited: {read(self.stderr)[-2000:]}"
             numbers = [int(n) for m in self.notify.drain()
-                       for n in re.findall(r"^STATUS=cycle (\d+)", m, re.M)]
+                       for n in re.findall(r"^STATUS=cycle (\d+)", m, re.MULTILINE)]
             return max([n for n in numbers if n > after], default=0)
 
         return wait_for(ended, timeout=CYCLE_TIMEOUT, what=f"cycle {after + 1}")

@@ -152,6 +152,19 @@ def test_breaker_basic_auth_is_sent_and_never_logged(orders, dynamodb_client, cl
     assert "s3cret" not in caplog.text
 
 
+def test_breaker_redirect_to_another_origin_holds_decreases(orders, dynamodb_client,
+                                                            cloudwatch_client, caplog):
+    load(cloudwatch_client, reads=10)
+    with BreakerService() as other, BreakerService(other=other) as service:
+        url = service.url.replace("http://", "http://user:s3cret@") + "/redirect/302/other/ok"
+        with caplog.at_level(logging.DEBUG):
+            _, report = run_cycle(config(table_policy(circuit_breaker_url=url)))
+    assert capacity(dynamodb_client, "orders") == (100, 100)
+    assert "redirected to another origin" in reason(report, ResourceId("orders"))
+    assert other.requests == []
+    assert "s3cret" not in caplog.text
+
+
 def test_one_probe_per_distinct_url(orders, dynamodb_client, cloudwatch_client):
     load(cloudwatch_client)
     with BreakerService() as service:

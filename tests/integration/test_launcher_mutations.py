@@ -128,7 +128,7 @@ def three_times(call: Callable[[Aws], Any]) -> Callable[[Aws], list[Any]]:
 def _outcome(call: Callable[[Aws], Any], aws: Aws) -> Any:
     try:
         return call(aws)
-    except Exception as exc:  # what the client sees, raised or returned
+    except Exception as exc:  # noqa: BLE001 - what the client sees, raised or returned
         return exc
 
 

@@ -36,7 +36,7 @@ def test_monthly_figures(interval: int, tables: int, gsis: int, metrics_per_mont
 
 
 def test_metrics_per_resource_is_what_a_cycle_requests() -> None:
-    assert cost.METRICS_PER_RESOURCE == len(SERIES)
+    assert len(SERIES) == cost.METRICS_PER_RESOURCE
 
 
 def test_show_config_has_a_per_resource_cost_estimate(

@@ -9,7 +9,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 import pytest
 
@@ -114,7 +114,7 @@ def test_a_skip_other_than_on_demand_is_no_decision(monkeypatch: pytest.MonkeyPa
 
 
 def test_any_code_can_record_a_no_decision_once_per_subject() -> None:
-    report = CycleReport(started=datetime(2026, 1, 1))
+    report = CycleReport(started=datetime(2026, 1, 1, tzinfo=timezone.utc))
     report.no_decision(ResourceId("t1", "gsi"), "metrics-unknown", "first")
     report.no_decision("t1/gsi", "stopped", "second")
 

@@ -79,12 +79,16 @@ def test_a_stop_is_honoured_before_the_next_page() -> None:
     stop = threading.Event()
     call = endless_new_tokens()
     seen = []
-    with pytest.raises(Stopped, match="Op page 3: not sent, stop requested"):
+
+    def read_pages() -> None:
         for page in pages(call, what="Op", token_field="NextToken", max_pages=100,
                           guard=StopGuard(stop)):
             seen.append(page)
             if len(seen) == 2:
                 stop.set()
+
+    with pytest.raises(Stopped, match="Op page 3: not sent, stop requested"):
+        read_pages()
     assert len(call.sent) == 2  # type: ignore[attr-defined]
 
 

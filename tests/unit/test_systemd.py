@@ -175,3 +175,6 @@ def test_restart_only_changes_names_settings_never_values() -> None:
     new = GlobalConfig(region="eu-west-1", aws_secret_access_key="new-secret", max_attempts=2,
                        check_interval=60)
     assert restart_only_changes(old, new) == ["aws-secret-access-key", "max-attempts"]
+    leases = GlobalConfig(lease_table="leases", worker_id="a", lease_duration=30)
+    assert restart_only_changes(GlobalConfig(), leases) == [
+        "lease-table", "worker-id", "lease-duration"]

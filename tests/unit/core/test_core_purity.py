@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-CORE = pathlib.Path(__file__).resolve().parents[2] / "dynamic_dynamodb" / "core"
+CORE = pathlib.Path(__file__).resolve().parents[3] / "dynamic_dynamodb" / "core"
 FORBIDDEN_MODULES = {
     "boto3",
     "botocore",

@@ -56,3 +56,18 @@ def test_after_a_refused_decrease_the_increases_go_alone(
                                   "ThrottlingException"])
 def test_other_refusals_are_not_a_fallback(code: str) -> None:
     assert fallback.after_refusal(MIXED, code) is None
+
+
+@pytest.mark.parametrize("decisions", [TABLE_UP_GSI_DOWN, MIXED, ONLY_DOWN],
+                         ids=["table-up-gsi-down", "mixed-in-one-resource", "only-decreases"])
+def test_without_a_valid_lease_every_change_is_held_and_nothing_sent(
+        decisions: list[Decision]) -> None:
+    result = fallback.without_lease(decisions)
+
+    assert result.send == ()
+    assert result.note == fallback.NOT_LEASED
+    for before, after in zip(decisions, result.decisions, strict=True):
+        assert not after.changes
+        for was, now in ((before.reads, after.reads), (before.writes, after.writes)):
+            expected = "lease-not-valid" if was.target != was.current else WHY.code
+            assert now.reason.code == expected
