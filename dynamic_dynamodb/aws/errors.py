@@ -18,6 +18,7 @@ from typing import TypeVar
 import botocore.exceptions
 import botocore.parsers
 
+from dynamic_dynamodb.aws.fastparse import MalformedAnswer
 from dynamic_dynamodb.errors import AwsError, AwsSetupError, BadAnswer
 
 T = TypeVar("T")
@@ -62,8 +63,10 @@ def translated(what: str) -> Iterator[None]:
     except botocore.parsers.ResponseParserError as exc:  # before BotoCoreError: a parser's
         # error may be both (aws/fastparse.py's MalformedAnswer is)
         log.debug("%s: the answer could not be read", what, exc_info=True)
-        raise BadAnswer(f"{what}: the answer could not be read "
-                        f"({type(exc).__name__})") from None  # the body only at debug
+        # MalformedAnswer's text never quotes the body; botocore's own may: the body
+        # only at debug.
+        detail = str(exc) if isinstance(exc, MalformedAnswer) else type(exc).__name__
+        raise BadAnswer(f"{what}: the answer could not be read ({detail})") from None
     except botocore.exceptions.BotoCoreError as exc:
         raise AwsError(f"{what}: {exc}", type(exc).__name__) from None
     except UNREADABLE_ANSWER as exc:  # after botocore's own: some of those are ValueErrors
