@@ -86,8 +86,6 @@ class Row:
     env: dict[str, str] = field(default_factory=dict)
     # Resources the fault deletes (absent afterwards).
     gone: frozenset[str] = frozenset()
-    # Today's code fails the row; the item of issue 11 that makes it pass.
-    lands_with: str | None = None
 
 
 # What the core says of a dimension without a decision, whatever made its metrics
@@ -181,15 +179,15 @@ ROWS: tuple[Row, ...] = (
         frozenset({HOT}), "status UNKNOWN"),
     Row("describe-no-provisioned-throughput",
         (ddb("DescribeTable", "drop", COLD, path="Table.ProvisionedThroughput"),),
-        frozenset({COLD}), "m{n}-cold", lands_with="item 2"),
+        frozenset({COLD}), "m{n}-cold"),
     Row("describe-absurd-capacity",
         (ddb("DescribeTable", "replace", COLD,
              path="Table.ProvisionedThroughput.ReadCapacityUnits", value=1e30),),
-        frozenset({COLD}), "m{n}-cold", lands_with="item 2"),
+        frozenset({COLD}), "m{n}-cold"),
     Row("describe-gsi-without-capacity",
         (ddb("DescribeTable", "drop", COLD,
              path="Table.GlobalSecondaryIndexes[0].ProvisionedThroughput"),),
-        frozenset({GSI}), "m{n}-cold/by_day", lands_with="item 2"),
+        frozenset({GSI}), "m{n}-cold/by_day"),
     Row("metrics-not-json", (cw("non_json"),), ALL, METRICS_UNKNOWN),
     Row("metrics-wrong-shape", (cw("wrong_shape", value={"MetricDataResults": "none"}),),
         ALL, METRICS_UNKNOWN),
@@ -202,16 +200,14 @@ ROWS: tuple[Row, ...] = (
     Row("metrics-value-not-a-number",
         (cw("replace", path="MetricDataResults[*].Values[*]", value="ten"),), ALL,
         METRICS_UNKNOWN),
-    Row("metrics-empty", (cw("empty"),), ALL, METRICS_UNKNOWN, options=ZERO_ALLOWED,
-        lands_with="item 1"),
+    Row("metrics-empty", (cw("empty"),), ALL, METRICS_UNKNOWN, options=ZERO_ALLOWED),
     Row("metrics-negative-values",
         (cw("replace", path="MetricDataResults[*].Values[*]", value=-10),), ALL,
-        METRICS_UNKNOWN, lands_with="item 1"),
-    Row("metrics-partial-data", (cw("partial_data"),), ALL, METRICS_UNKNOWN,
-        lands_with="item 1"),
+        METRICS_UNKNOWN),
+    Row("metrics-partial-data", (cw("partial_data"),), ALL, METRICS_UNKNOWN),
     Row("metrics-throttle-series-missing",
         tuple(cw("drop", path=f"MetricDataResults[{i}]") for i in READ_THROTTLE_RESULTS),
-        DECREASES | {THROTTLED}, "throttle events unknown", lands_with="item 1"),
+        DECREASES | {THROTTLED}, "throttle events unknown"),
     Row("scaling-policies-not-json", (scaling("non_json"),), frozenset()),
     Row("scaling-policies-endless-token", (scaling("endless_token"),), frozenset()),
     Row("update-not-json-applied", (ddb("UpdateTable", "non_json", HOT),), frozenset(),
@@ -228,5 +224,5 @@ ROWS: tuple[Row, ...] = (
     Row("breaker-redirect-loop", (), DECREASES, "circuit breaker open",
         breaker="/redirect/302/loop"),
     Row("breaker-cross-origin-redirect-with-credentials", (), DECREASES,
-        "circuit breaker open", breaker="/redirect/302/other/ok", lands_with="item 4"),
+        "circuit breaker open", breaker="/redirect/302/other/ok"),
 )
