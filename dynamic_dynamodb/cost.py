@@ -19,17 +19,19 @@ for what it found, once, after its first cycle.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from dynamic_dynamodb.backend import PROVISIONED_SERIES_PER_RESOURCE, USAGE_SERIES_PER_RESOURCE
+from dynamic_dynamodb.core.polling import PROVISIONED_PERIOD
 from dynamic_dynamodb.core.types import ResourceId
 from dynamic_dynamodb.settings import Config
 
 log = logging.getLogger(__name__)
 
 USD_PER_1000_METRICS = 0.01
-METRICS_PER_RESOURCE = 4  # the four series aws/metrics.py requests per table or GSI
+METRICS_PER_RESOURCE = USAGE_SERIES_PER_RESOURCE  # the usage series of a table or GSI
 SECONDS_PER_MONTH = 30 * 86_400
 EXAMPLE_SIZES = (10, 100, 1000)  # tables, each with one scaled GSI, for --show-config
 
@@ -56,6 +58,34 @@ class CostEstimate:
     @property
     def usd_per_month(self) -> float:
         return self.metrics_per_month / 1000 * USD_PER_1000_METRICS
+
+
+def cycles_per_month(check_interval: int) -> float:
+    return SECONDS_PER_MONTH / check_interval
+
+
+def usd(metrics: float) -> float:
+    """What ``metrics`` requested metrics cost."""
+    return metrics / 1000 * USD_PER_1000_METRICS
+
+
+def metrics_per_month(series: Collection[object], check_interval: int, every: int = 1,
+                      provisioned: bool = False) -> float:
+    """Metrics a month for one resource asking for ``series`` each check, checked every
+    ``every`` cycles; with ``provisioned`` (held DescribeTable answers checked against
+    CloudWatch) also the two provisioned series, at most once per five minutes."""
+    cycles = cycles_per_month(check_interval)
+    total = len(series) * cycles / max(1, every)
+    if provisioned:
+        total += PROVISIONED_SERIES_PER_RESOURCE * min(cycles, SECONDS_PER_MONTH
+                                                       / PROVISIONED_PERIOD) / max(1, every)
+    return total
+
+
+def usd_per_month(series: Collection[object], check_interval: int) -> float:
+    """What watching one resource costs a month at the normal interval (the figure a
+    decrease must beat for core/polling.quiet)."""
+    return usd(metrics_per_month(series, check_interval))
 
 
 def per_resource(check_interval: int) -> CostEstimate:
