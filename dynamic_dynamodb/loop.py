@@ -314,6 +314,7 @@ class Scheduler:
                 self._foreign.forget(item.name)
                 self._table_failed(item.name, f"unexpected error: {exc!r}", report,
                                    type(exc).__name__)
+        report.monthly_metrics = self._monthly_metrics(work)
 
     def _check_stop(self, where: str) -> None:
         if self.stop_requested.is_set():
@@ -487,7 +488,6 @@ class Scheduler:
                               polling.needed_series(policy), provisioned)
                 for state, policy in item.resources]
         report.metrics_requested = sum(request.queries for request in requests)
-        report.monthly_metrics = self._monthly_metrics(work)
         if not requests:
             return {}
         try:

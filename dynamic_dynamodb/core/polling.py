@@ -168,10 +168,11 @@ def refresh_early(ages: Mapping[str, float], due: int, max_age: int,
                   check_interval: int) -> list[str]:
     """Held descriptions to renew this cycle although not due yet, oldest first, so that
     renewals spread over the cycles instead of all falling due in the same one: in
-    all, ``ceil(tables x check_interval / max_age)`` a cycle, less those already due."""
+    all, ``floor(tables x check_interval / max_age)`` a cycle, less those already due
+    (rounded down: a few tables are simply renewed when due)."""
     if max_age <= check_interval or not ages:
         return []
-    share = math.ceil((len(ages) + due) * check_interval / max_age)
+    share = math.floor((len(ages) + due) * check_interval / max_age)
     wanted = max(0, share - due)
     return sorted(ages, key=lambda name: (-ages[name], name))[:wanted]
 
