@@ -297,6 +297,8 @@ class Scheduler:
             self._rested(item, report)
         breaker_verdicts = self._check_breakers(work)
         managed_elsewhere = self._autoscaling_managed(work, now)
+        self._refresh_before_changes(work, usages, breaker_verdicts, managed_elsewhere, now,
+                                     report)
         for item in work:
             if item.state is None or item.error or not item.checked:
                 continue
@@ -392,6 +394,29 @@ class Scheduler:
         report.described += len(stale)
         report.held -= len(stale)
         self._collect_resources(stale, report)
+
+    def _refresh_before_changes(self, work: list[_Work], usages: dict[ResourceId, Usage | None],
+                                breakers: dict[ResourceId, tuple[bool, str]],
+                                managed_elsewhere: set[ResourceId], now: datetime,
+                                report: CycleReport) -> None:
+        """Describe, all at once, the tables whose decision on a held answer would change
+        them: each is then decided again on its fresh answer (``_handle_table``), so an
+        UpdateTable always follows a DescribeTable of its cycle, and the tables that
+        change cost one round of DescribeTable, not one each in turn."""
+        if self.dry_run:
+            return
+        changing = [item for item in work
+                    if item.checked and not item.fresh and not item.error and item.resources
+                    and any(d.changes for d in self._decide(item, usages, breakers,
+                                                            managed_elsewhere, now))]
+        if not changing:
+            return
+        for item in changing:
+            item.resources.clear()
+        self._describe_all(changing, now)
+        report.described += len(changing)
+        report.held -= len(changing)
+        self._collect_resources(changing, report)
 
     def _describe_all(self, work: list[_Work], now: datetime) -> None:
         def describe(item: _Work) -> None:
