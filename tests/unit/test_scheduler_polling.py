@@ -80,7 +80,7 @@ def test_a_quiet_table_rests_until_its_slow_check() -> None:
     # At its floor and calm: checked in cycle 1, then every 5th cycle (300 s / 60 s).
     assert asked == [["busy", "idle"], ["busy"], ["busy"], ["busy"], ["busy"],
                      ["busy", "idle"], ["busy"]]
-    rested = [o for o in report.outcomes if o.resource.table == "idle"][0]
+    rested = next(o for o in report.outcomes if o.resource.table == "idle")
     assert rested.decision is not None and rested.decision.reads.reason.code == "slow-check"
     assert "next in" in rested.decision.reads.reason.message
 

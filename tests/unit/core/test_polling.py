@@ -195,8 +195,8 @@ OFF = replace(FLOOR, enabled=False)
 SERIES_CASES = [
     ("both-scaled", POLICY, ALL),
     ("writes-not-scaled", TablePolicy(key="^t$", writes=OFF), READS),
-    ("not-scaled-but-alarmed", TablePolicy(key="^t$", writes=replace(OFF, upper_alarm_threshold=80)),
-     ALL),
+    ("not-scaled-but-alarmed",
+     TablePolicy(key="^t$", writes=replace(OFF, upper_alarm_threshold=80)), ALL),
     ("low-alarm-too", TablePolicy(key="^t$", writes=replace(OFF, lower_alarm_threshold=5)), ALL),
     ("nothing-scaled", TablePolicy(key="^t$", reads=OFF, writes=OFF), frozenset()),
 ]
