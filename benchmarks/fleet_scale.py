@@ -95,19 +95,6 @@ def config_text(accounts: int, regions: int, mode: str) -> str:
 # --------------------------------------------------------------------------------------
 # The daemon side: a child process; prints one JSON line.
 # --------------------------------------------------------------------------------------
-class SteppedClock:
-    """One check interval further at each cycle; never waits."""
-
-    def __init__(self, start: datetime) -> None:
-        self.at = start
-
-    def now(self) -> datetime:
-        return self.at
-
-    def wait(self, seconds: float) -> bool:
-        return False
-
-
 def _rss_peak_mb() -> float:
     with open("/proc/self/status") as status:
         for line in status:
@@ -123,6 +110,7 @@ def run_daemon(config_file: str, cycles: int) -> dict[str, Any]:
     from dynamic_dynamodb.fleet.logcontext import in_target
     from dynamic_dynamodb.fleet.sessions import default_region, target_clients
     from dynamic_dynamodb.fleet.targets import plan_targets
+    from dynamic_dynamodb.localaws.clock import SteppedClock
     from dynamic_dynamodb.runner import build_scheduler
     from dynamic_dynamodb.service.wiring import settle_gc
     from dynamic_dynamodb.status import SilentNotifier

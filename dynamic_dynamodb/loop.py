@@ -386,14 +386,18 @@ class Scheduler:
             if why is not None:
                 log.info("%s: described again: %s", item.name, why.message)
                 stale.append(item)
-        if not stale:
+        self._describe_again(stale, now, report)
+
+    def _describe_again(self, items: list[_Work], now: datetime, report: CycleReport) -> None:
+        """Replace the held answers of ``items`` with fresh ones, all at once."""
+        if not items:
             return
-        for item in stale:
+        for item in items:
             item.resources.clear()
-        self._describe_all(stale, now)
-        report.described += len(stale)
-        report.held -= len(stale)
-        self._collect_resources(stale, report)
+        self._describe_all(items, now)
+        report.described += len(items)
+        report.held -= len(items)
+        self._collect_resources(items, report)
 
     def _refresh_before_changes(self, work: list[_Work], usages: dict[ResourceId, Usage | None],
                                 breakers: dict[ResourceId, tuple[bool, str]],
@@ -409,14 +413,7 @@ class Scheduler:
                     if item.checked and not item.fresh and not item.error and item.resources
                     and any(d.changes for d in self._decide(item, usages, breakers,
                                                             managed_elsewhere, now))]
-        if not changing:
-            return
-        for item in changing:
-            item.resources.clear()
-        self._describe_all(changing, now)
-        report.described += len(changing)
-        report.held -= len(changing)
-        self._collect_resources(changing, report)
+        self._describe_again(changing, now, report)
 
     def _describe_all(self, work: list[_Work], now: datetime) -> None:
         def describe(item: _Work) -> None:

@@ -13,6 +13,7 @@ from dynamic_dynamodb.aws.metrics import CloudWatchMetrics
 from dynamic_dynamodb.aws.session import AwsClients
 from dynamic_dynamodb.aws.tables import DynamoTables
 from dynamic_dynamodb.localaws import LauncherControl, create_table, seed_metrics
+from dynamic_dynamodb.localaws.clock import SteppedClock
 from dynamic_dynamodb.loop import Scheduler, SystemClock
 from dynamic_dynamodb.notify import LogNotifier
 from dynamic_dynamodb.report import CycleReport
@@ -23,20 +24,6 @@ from .clitools import capacity
 TABLES = ("h-a", "h-b", "h-c")
 CAPACITY = 10
 MAX_AGE = 900
-
-
-class SteppedClock:
-    """A clock the test moves (the Scheduler's clock is injected): cycles minutes
-    apart without waiting for them."""
-
-    def __init__(self, start: datetime) -> None:
-        self.at = start
-
-    def now(self) -> datetime:
-        return self.at
-
-    def wait(self, seconds: float) -> bool:
-        return False
 
 
 def scheduler(clock: Any) -> Scheduler:
