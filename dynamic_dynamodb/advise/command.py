@@ -1,0 +1,333 @@
+"""``dynamic-dynamodb advise``: list, describe, estimate, read, replay, advise, print.
+
+cli.py parses the flags and builds the configuration as the daemon does; everything
+after that is here.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+
+import click
+
+from dynamic_dynamodb.advise import render
+from dynamic_dynamodb.advise.pricing import PriceFileError, Prices, load_price_file
+from dynamic_dynamodb.advise.recommend import (
+    ResourceAdvice,
+    TableAdvice,
+    advise_dimension,
+    advise_table,
+    config_wins,
+)
+from dynamic_dynamodb.advise.replay import (
+    DimensionOutcome,
+    DimensionTask,
+    config_for,
+    replay_dimension,
+)
+from dynamic_dynamodb.advise.series import ResourceHistory, build_history, by_resource
+from dynamic_dynamodb.aws.history import (
+    PROVISIONED_PERIOD,
+    CloudWatchHistory,
+    PlannedCall,
+    Points,
+    history_queries,
+    plan_calls,
+)
+from dynamic_dynamodb.aws.session import AwsClients
+from dynamic_dynamodb.aws.table_facts import TableFacts, TableInventory
+from dynamic_dynamodb.core.types import Dimension, ResourceId, ResourceState
+from dynamic_dynamodb.errors import EXIT_OK, EXIT_RUNTIME, DynamicDynamoDBError
+from dynamic_dynamodb.settings import Config, GlobalConfig, LoggingConfig
+
+# CloudWatch keeps 1-minute data for 15 days and 5-minute data for 63 days.
+ONE_MINUTE_DAYS = 15
+MAX_DAYS = 63
+
+
+class AdviseInterrupted(DynamicDynamoDBError):
+    """Ctrl-C (or a stop) before the advice was complete."""
+
+
+@dataclass(frozen=True)
+class AdviseOptions:
+    days: int = 14
+    table_regex: str | None = None
+    as_json: bool = False
+    output_dir: str | None = None
+    price_file: str | None = None
+    write_config: str | None = None
+    max_throttled_percent: float = 0.01
+    native_target: float = 70.0
+    yes: bool = False
+    confirm_above: float = 0.10
+    jobs: int | None = None
+    quiet: bool = False
+
+
+@dataclass(frozen=True)
+class Window:
+    """The minutes read: [start, end), on whole 5-minute boundaries."""
+
+    start: datetime
+    end: datetime
+    resolution: int  # seconds: 60 up to 15 days, 300 beyond
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end - self.start).total_seconds()) // 60
+
+    @property
+    def days(self) -> float:
+        return self.minutes / 1440
+
+
+def advice_window(now: datetime, days: int) -> Window:
+    """The last ``days`` days up to the 5-minute period before the current one (the
+    newest minutes are not all published yet)."""
+    if not 1 <= days <= MAX_DAYS:
+        raise ValueError(f"days must be 1..{MAX_DAYS}")
+    epoch = int(now.timestamp()) // PROVISIONED_PERIOD * PROVISIONED_PERIOD
+    end = datetime.fromtimestamp(epoch, timezone.utc) - timedelta(seconds=PROVISIONED_PERIOD)
+    return Window(end - timedelta(days=days), end, 60 if days <= ONE_MINUTE_DAYS else 300)
+
+
+@dataclass
+class AdviceRun:
+    """Everything the outputs need."""
+
+    window: Window
+    prices: Prices
+    options: AdviseOptions
+    region: str
+    tables: list[TableAdvice] = field(default_factory=list)
+    histories: dict[ResourceId, ResourceHistory] = field(default_factory=dict)
+    outcomes: dict[tuple[ResourceId, Dimension], DimensionOutcome] = field(
+        default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+    no_data: list[str] = field(default_factory=list)
+    planned_calls: int = 0
+    planned_metrics: int = 0
+    calls: int = 0
+    metrics_requested: int = 0
+    config_source: str | None = None
+
+    @property
+    def advice_dollars(self) -> float:
+        return self.prices.metrics(self.metrics_requested)
+
+
+@contextmanager
+def _progress(label: str, total: int, enabled: bool) -> Iterator[Callable[[int], None] | None]:
+    if not enabled or total == 0:
+        yield None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+def _resources(facts: TableFacts) -> list[ResourceState]:
+    return [facts.state.table, *facts.state.gsis]
+
+
+def _confirm(run: AdviceRun, options: AdviseOptions, tables: int, gsis: int) -> None:
+    dollars = run.prices.metrics(run.planned_metrics)
+    line = (f"advise: {tables} table(s) and {gsis} GSI(s), {run.window.days:g} days of "
+            f"{run.window.resolution // 60}-minute data: {run.planned_calls:,} GetMetricData "
+            f"call(s), {run.planned_metrics:,} metrics, about ${dollars:,.4f} of CloudWatch "
+            f"at ${run.prices.get_metric_data_per_1000_metrics:g} per 1,000 metrics")
+    if not options.quiet:
+        click.echo(line, err=True)
+    if options.yes or dollars < options.confirm_above:
+        return
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        raise click.UsageError(f"{line}; that is over --confirm-above "
+                               f"${options.confirm_above:g}: pass --yes to go ahead")
+    click.confirm("go ahead?", abort=True, err=True)
+
+
+def _config_policy(config: Config | None, rid: ResourceId) -> Config | None:
+    """This configuration for the replayed resource, or None if it does not scale it."""
+    if config is None:
+        return None
+    table = config.table_policy(rid.table)
+    if table is None:
+        return None
+    if rid.index is None:
+        return config_for(config, table)
+    gsi = table.gsi_policy(rid.index)
+    return None if gsi is None else config_for(config, gsi)
+
+
+def _tasks(run: AdviceRun, facts: TableFacts, state: ResourceState, history: ResourceHistory,
+           config: Config | None) -> list[DimensionTask]:
+    policy_config = _config_policy(config, state.id)
+    tasks = []
+    for dim in Dimension:
+        dh = history.of(dim)
+        recorded = None
+        if not facts.on_demand:
+            recorded = dh.provisioned or (max(1, state.provisioned(dim)),) * history.minutes
+        tasks.append(DimensionTask(dim, history.start, dh.demand, history.covered, recorded,
+                                   policy_config, run.options.max_throttled_percent,
+                                   run.options.native_target))
+    return tasks
+
+
+def _run_tasks(tasks: Sequence[DimensionTask], jobs: int,
+               progress: Callable[[int], None] | None) -> list[DimensionOutcome]:
+    if jobs <= 1 or len(tasks) <= 1:
+        results = []
+        for task in tasks:
+            results.append(replay_dimension(task))
+            if progress:
+                progress(1)
+        return results
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)))
+    try:
+        futures = [pool.submit(replay_dimension, task) for task in tasks]
+        results = []
+        for future in futures:
+            results.append(future.result())
+            if progress:
+                progress(1)
+        pool.shutdown()
+        return results
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+
+
+def _with_data(facts: TableFacts, points: dict[ResourceId, dict[str, Points]],
+               window: Window) -> list[tuple[ResourceState, ResourceHistory]]:
+    """The table and GSIs CloudWatch has data for (a GSI without is left out)."""
+    found = []
+    for state in _resources(facts):
+        history = build_history(state.id, points.get(state.id, {}), window.start,
+                                window.minutes, window.resolution, facts.created,
+                                facts.on_demand)
+        if history.covered_minutes:
+            found.append((state, history))
+    return found
+
+
+def gather(config: Config | None, global_config: GlobalConfig, options: AdviseOptions,
+           prices: Prices, now: datetime | None = None,
+           stop: threading.Event | None = None) -> AdviceRun:
+    """Read, replay and advise; no output."""
+    clients = AwsClients(global_config)
+    window = advice_window(now or datetime.now(timezone.utc), options.days)
+    run = AdviceRun(window, prices, options, clients.region,
+                    config_source=config.source if config else None)
+    show = not options.quiet and sys.stderr.isatty()
+    inventory = TableInventory(clients)
+    pattern = options.table_regex
+    names = inventory.names(pattern)
+    if pattern is None and config is not None:
+        names = [n for n in names if config.table_policy(n) is not None]
+    with _progress("describing tables", len(names), show) as tick:
+        facts, run.failed = inventory.describe_all(names, tick)
+
+    queries = [q for f in facts for s in _resources(f)
+               for q in history_queries(s.id, window.resolution)]
+    calls: list[PlannedCall] = (plan_calls(queries, window.start, window.end)
+                                if queries else [])
+    run.planned_calls = len(calls)
+    run.planned_metrics = sum(len(c.queries) for c in calls)
+    _confirm(run, options, len(facts), sum(len(f.state.gsis) for f in facts))
+
+    with _progress("reading CloudWatch", len(calls), show) as tick:
+        read = CloudWatchHistory(clients).read(calls, stop, tick)
+    run.calls, run.metrics_requested = read.calls, read.metrics_requested
+    points = by_resource(read.points)
+
+    pending: list[tuple[TableFacts, list[tuple[ResourceState, ResourceHistory]]]] = []
+    tasks: list[DimensionTask] = []
+    for f in facts:
+        failed = [f"{s.id}: {read.failed[s.id]}" for s in _resources(f) if s.id in read.failed]
+        if failed:
+            run.failed[f.name] = "; ".join(failed)
+            continue
+        parts = _with_data(f, points, window)
+        if not parts or parts[0][0].id.index is not None:
+            run.no_data.append(f.name)  # the table itself has no data: nothing to advise
+            continue
+        for state, history in parts:
+            run.histories[state.id] = history
+            tasks.extend(_tasks(run, f, state, history, config))
+        pending.append((f, parts))
+
+    jobs = options.jobs or os.cpu_count() or 1
+    with _progress("replaying", len(tasks), show) as tick:
+        outcomes = iter(_run_tasks(tasks, jobs, tick))
+    for f, parts in pending:
+        advice = []
+        for state, history in parts:
+            dims = {}
+            for dim in Dimension:
+                outcome = next(outcomes)
+                run.outcomes[(state.id, dim)] = outcome
+                dims[dim] = advise_dimension(history, history.of(dim), outcome, prices,
+                                             options.max_throttled_percent, f.on_demand)
+            reads, writes = dims[Dimension.READS], dims[Dimension.WRITES]
+            advice.append(ResourceAdvice(state.id, history, reads, writes,
+                                         config_wins(reads, writes,
+                                                     options.max_throttled_percent)))
+        table = advise_table(f.name, f.billing_mode, advice, options.max_throttled_percent)
+        missing = [f"{s.id}: no CloudWatch data in the window: left out"
+                   for s in _resources(f) if s.id not in run.histories]
+        run.tables.append(replace(table, notes=table.notes + tuple(missing)))
+    return run
+
+
+def prices_for(options: AdviseOptions) -> Prices:
+    if options.price_file is None:
+        return Prices()
+    try:
+        return load_price_file(options.price_file)
+    except PriceFileError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def run_advise(config: Config | None, global_config: GlobalConfig,
+               options: AdviseOptions) -> int:
+    """The whole command after the configuration is built; returns the exit code."""
+    from dynamic_dynamodb.logsetup import setup_logging
+
+    prices = prices_for(options)
+    if options.output_dir:
+        from dynamic_dynamodb.simulate.plot import PlotUnavailable, require_matplotlib
+
+        try:
+            require_matplotlib()
+        except PlotUnavailable:
+            raise click.UsageError("--output-dir draws plots with matplotlib: pip install "
+                                   "'dynamic-dynamodb[plot]'") from None
+    setup_logging(LoggingConfig(level="warning"))
+    try:
+        run = gather(config, global_config, options, prices)
+    except KeyboardInterrupt:
+        raise AdviseInterrupted("interrupted: no advice") from None
+    if options.as_json:
+        click.echo(render.to_json(run))
+    else:
+        click.echo(render.table_text(run))
+    if options.output_dir:
+        from dynamic_dynamodb.advise.files import write_output_dir
+
+        write_output_dir(run, options.output_dir)
+    if options.write_config:
+        from dynamic_dynamodb.advise.files import write_config
+
+        if not write_config(run, options.write_config):
+            click.echo(f"warning: {options.write_config} manages no table (no table is "
+                       f"advised provisioned with the target mode): the daemon will not "
+                       f"start with it alone", err=True)
+    return EXIT_RUNTIME if run.failed else EXIT_OK
