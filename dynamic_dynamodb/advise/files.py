@@ -10,7 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dynamic_dynamodb.advise.recommend import ResourceAdvice, TableAdvice
-from dynamic_dynamodb.advise.render import dimension_setting, prices_text, settings_text
+from dynamic_dynamodb.advise.render import (
+    dimension_setting,
+    prices_text,
+    settings_text,
+    to_json,
+)
 from dynamic_dynamodb.advise.replay import (
     CURRENT,
     TARGET_GLOBAL_SETTINGS,
@@ -130,9 +135,13 @@ def plot_table(run: AdviceRun, table: TableAdvice, path: Path) -> None:
 
 
 def write_output_dir(run: AdviceRun, directory: str | Path) -> list[Path]:
+    """Per table ``<table>.csv`` and ``<table>.png``, and ``advice.json`` (what --json
+    prints)."""
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    written = []
+    document = out / "advice.json"
+    document.write_text(to_json(run) + "\n", encoding="utf-8")
+    written = [document]
     for table in run.tables:
         csv_path = out / _file_name(table.table, ".csv")
         write_csv(run, table, csv_path)

@@ -51,26 +51,22 @@ def settings_text(table: TableAdvice, resource: ResourceAdvice) -> str:
     return ", ".join(parts)
 
 
-# -- JSON ------------------------------------------------------------------------------
-def _r(value: float, digits: int = 4) -> float:
-    return round(value, digits)
-
-
+# -- JSON (figures unrounded, so that a reader can check them exactly) ---------------
 def _figures(f: Figures | None) -> dict[str, float] | None:
     if f is None:
         return None
-    return {"dollars_per_month": _r(f.dollars_per_month),
-            "throttled_percent": _r(f.throttled_percent, 6)}
+    return {"dollars_per_month": f.dollars_per_month,
+            "throttled_percent": f.throttled_percent}
 
 
 def _dimension(resource: ResourceAdvice, d: DimensionAdvice) -> dict[str, Any]:
     return {
-        "consumed_units": _r(d.consumed_units, 3),
-        "throttle_events": _r(d.throttle_events, 3),
-        "demand_units": _r(d.demand_units, 3),
-        "mean_demand_units_per_second": _r(d.mean_demand, 3),
-        "peak_demand_units_per_second": _r(d.peak_demand, 3),
-        "on_demand_dollars_per_month": _r(d.on_demand_dollars_per_month),
+        "consumed_units": d.consumed_units,
+        "throttle_events": d.throttle_events,
+        "demand_units": d.demand_units,
+        "mean_demand_units_per_second": d.mean_demand,
+        "peak_demand_units_per_second": d.peak_demand,
+        "on_demand_dollars_per_month": d.on_demand_dollars_per_month,
         "current": _figures(d.current),
         "policies": {key: {"label": d.labels[key], **(_figures(f) or {})}
                      for key, f in d.policies.items()},
@@ -89,14 +85,14 @@ def _money(table: TableAdvice, resource: ResourceAdvice | None) -> dict[str, Any
         on_demand, on_demand_full = resource.on_demand_dollars_per_month, resource.on_demand_full
     return {
         "recommended_billing_mode": table.recommended_billing_mode,
-        "current_dollars_per_month": _r(current.dollars_per_month),
-        "current_throttled_percent": _r(current.throttled_percent, 6),
-        "on_demand_dollars_per_month": _r(on_demand),
-        "on_demand_throttled_dollars_per_month": _r(on_demand_full - on_demand),
-        "recommended_dollars_per_month": _r(recommended.dollars_per_month),
-        "recommended_throttled_percent": _r(recommended.throttled_percent, 6),
-        "saving_dollars_per_month": _r(current.dollars_per_month
-                                       - recommended.dollars_per_month),
+        "current_dollars_per_month": current.dollars_per_month,
+        "current_throttled_percent": current.throttled_percent,
+        "on_demand_dollars_per_month": on_demand,
+        "on_demand_throttled_dollars_per_month": on_demand_full - on_demand,
+        "recommended_dollars_per_month": recommended.dollars_per_month,
+        "recommended_throttled_percent": recommended.throttled_percent,
+        "saving_dollars_per_month": current.dollars_per_month
+                                       - recommended.dollars_per_month,
     }
 
 
@@ -131,7 +127,7 @@ def table_json(table: TableAdvice, native: str) -> dict[str, Any]:
         **_money(table, None),
         "recommended_settings": settings(table, base),
         "policies": _policies(table, None, native),
-        "confidence": {"level": c.level, "days": _r(c.days, 3),
+        "confidence": {"level": c.level, "days": c.days,
                        "resolution_seconds": c.resolution, "gap_minutes": c.gap_minutes,
                        "gaps": [{"start": g.start.isoformat(), "minutes": g.minutes}
                                 for g in c.gaps],
@@ -149,11 +145,11 @@ def table_json(table: TableAdvice, native: str) -> dict[str, Any]:
 def _totals(run: AdviceRun) -> dict[str, float]:
     current = sum(t.total_current().dollars_per_month for t in run.tables)
     recommended = sum(t.total_recommended().dollars_per_month for t in run.tables)
-    return {"current_dollars_per_month": _r(current),
-            "on_demand_dollars_per_month": _r(sum(t.on_demand_dollars_per_month
-                                                  for t in run.tables)),
-            "recommended_dollars_per_month": _r(recommended),
-            "saving_dollars_per_month": _r(current - recommended)}
+    return {"current_dollars_per_month": current,
+            "on_demand_dollars_per_month": sum(t.on_demand_dollars_per_month
+                                                  for t in run.tables),
+            "recommended_dollars_per_month": recommended,
+            "saving_dollars_per_month": current - recommended}
 
 
 def to_json(run: AdviceRun) -> str:
@@ -169,7 +165,7 @@ def to_json(run: AdviceRun) -> str:
         "config": run.config_source,
         "advice_cost": {"get_metric_data_calls": run.calls,
                         "metrics_requested": run.metrics_requested,
-                        "dollars": _r(run.advice_dollars, 6)},
+                        "dollars": run.advice_dollars},
         "tables": [table_json(t, native) for t in run.tables],
         "totals": _totals(run),
         "no_data": run.no_data,
