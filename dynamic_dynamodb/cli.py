@@ -259,18 +259,24 @@ def advise(ctx: click.Context, days: int, as_json: bool, output_dir: str | None,
     each table's own CloudWatch history.
 
     Reads consumed, throttled and provisioned capacity per minute for the last
-    --days days (every table, the tables -t matches, or those --config manages), and
-    replays each table and GSI through the simulator: as provisioned now, under this
-    configuration, the target mode and AWS native scaling; and prices on-demand.
+    --days days (of the tables -t matches; without -t, those --config manages, or every
+    table), and replays each table and GSI through the simulator: as provisioned now,
+    under this configuration (--config's sections, or the table flags given), the
+    target mode and AWS native scaling; and prices on-demand.
     """
     from dynamic_dynamodb.advise.command import AdviseOptions, run_advise
 
     merged = {**(ctx.obj or {}), **{k: v for k, v in params.items() if v is not None}}
-    managed = merged.get("table_name") is not None or merged.get("config_file") is not None
-    config = build_config(merged if managed else {**merged, "table_name": ".*"},
-                          dry_run=True)
+    pattern = merged.get("table_name")
+    # -t selects tables. "This configuration" is the --config file's sections (-t does
+    # not replace them here), or the table flags given for every selected table.
+    if merged.get("config_file") is not None:
+        config, managed = build_config({**merged, "table_name": None}, dry_run=True), True
+    else:
+        managed = any(merged.get(_param(n)) is not None for n in TABLE_FLAGS)
+        config = build_config({**merged, "table_name": pattern or ".*"}, dry_run=True)
     options = AdviseOptions(
-        days=days, table_regex=merged.get("table_name"), as_json=as_json,
+        days=days, table_regex=pattern, as_json=as_json,
         output_dir=output_dir, price_file=price_file, write_config=write_config_file,
         max_throttled_percent=max_throttled_percent, native_target=native_target, yes=yes,
         confirm_above=confirm_above, jobs=jobs, quiet=quiet)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -118,6 +119,7 @@ class AdviceRun:
     calls: int = 0
     metrics_requested: int = 0
     config_source: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per phase
 
     @property
     def advice_dollars(self) -> float:
@@ -227,6 +229,7 @@ def gather(config: Config | None, global_config: GlobalConfig, options: AdviseOp
     run = AdviceRun(window, prices, options, clients.region,
                     config_source=config.source if config else None)
     show = not options.quiet and sys.stderr.isatty()
+    started = time.perf_counter()
     inventory = TableInventory(clients)
     pattern = options.table_regex
     names = inventory.names(pattern)
@@ -234,6 +237,7 @@ def gather(config: Config | None, global_config: GlobalConfig, options: AdviseOp
         names = [n for n in names if config.table_policy(n) is not None]
     with _progress("describing tables", len(names), show) as tick:
         facts, run.failed = inventory.describe_all(names, tick)
+    run.seconds["describe"] = time.perf_counter() - started
 
     queries = [q for f in facts for s in _resources(f)
                for q in history_queries(s.id, window.resolution)]
@@ -243,8 +247,10 @@ def gather(config: Config | None, global_config: GlobalConfig, options: AdviseOp
     run.planned_metrics = sum(len(c.queries) for c in calls)
     _confirm(run, options, len(facts), sum(len(f.state.gsis) for f in facts))
 
+    started = time.perf_counter()
     with _progress("reading CloudWatch", len(calls), show) as tick:
         read = CloudWatchHistory(clients).read(calls, stop, tick)
+    run.seconds["read"] = time.perf_counter() - started
     run.calls, run.metrics_requested = read.calls, read.metrics_requested
     points = by_resource(read.points)
 
@@ -265,8 +271,10 @@ def gather(config: Config | None, global_config: GlobalConfig, options: AdviseOp
         pending.append((f, parts))
 
     jobs = options.jobs or os.cpu_count() or 1
+    started = time.perf_counter()
     with _progress("replaying", len(tasks), show) as tick:
         outcomes = iter(_run_tasks(tasks, jobs, tick))
+    run.seconds["replay"] = time.perf_counter() - started
     for f, parts in pending:
         advice = []
         for state, history in parts:

@@ -56,6 +56,8 @@ class DimensionAdvice:
     labels: dict[str, str]
     targets: dict[str, float]  # replay key -> target utilisation, for target-mode rungs
     choice: str | None  # the provisioned candidate chosen; None: none allowed
+    # The target mode's rung: the highest target within the bound, else the lowest tried.
+    target_key: str | None
     current: Figures
     on_demand_dollars_per_month: float  # consumed units x price
     on_demand_throttled_dollars_per_month: float  # today's throttled requests, if served
@@ -69,11 +71,6 @@ class DimensionAdvice:
     def on_demand_full(self) -> float:
         return self.on_demand_dollars_per_month + self.on_demand_throttled_dollars_per_month
 
-    @property
-    def target_key(self) -> str | None:
-        """The last target-mode rung replayed: the first within the bound, or the lowest."""
-        keys = list(self.targets)
-        return keys[-1] if keys else None
 
 
 @dataclass(frozen=True)
@@ -243,11 +240,14 @@ def advise_dimension(history: ResourceHistory, dim_history: DimensionHistory,
         current = policies[CURRENT]
         today = current.throttled_percent
     candidates = ([CURRENT] if today is not None else []) + list(targets)
+    within = [k for k in targets if policies[k].throttled_percent <= bound + EPSILON]
+    rung = (max(within, key=targets.__getitem__) if within
+            else min(targets, key=targets.__getitem__, default=None))
     peak = max((d for d, c in zip(dim_history.demand, covered, strict=True) if c),
                default=0.0)
     return DimensionAdvice(
         dimension=dim, policies=policies, labels=labels, targets=targets,
-        choice=choose(policies, candidates, bound, today), current=current,
+        choice=choose(policies, candidates, bound, today), target_key=rung, current=current,
         on_demand_dollars_per_month=on_demand,
         on_demand_throttled_dollars_per_month=on_demand_throttled,
         consumed_units=consumed_units, throttle_events=events, demand_units=demand_units,

@@ -166,6 +166,7 @@ def to_json(run: AdviceRun) -> str:
         "advice_cost": {"get_metric_data_calls": run.calls,
                         "metrics_requested": run.metrics_requested,
                         "dollars": run.advice_dollars},
+        "elapsed_seconds": run.seconds,
         "tables": [table_json(t, native) for t in run.tables],
         "totals": _totals(run),
         "no_data": run.no_data,

@@ -12,8 +12,8 @@ configuration, and the target mode) and AWS's native target tracking run on
   others', so the comparison is like for like.
 * The **target mode** runs with the settings the README recommends for it (a check a
   minute, the freshest lookback window) and the target utilisation of its defaults. If
-  that throttles more than the bound, lower targets are tried in turn
-  (``TARGET_LADDER``): the first one within the bound is the cheapest that is.
+  that throttles more than the bound, lower targets are tried (``TARGET_LADDER``,
+  ``walk_ladder``): the highest one within the bound is the cheapest that is.
 
 Every replay starts ``WARMUP_MINUTES`` before the window, on the window's first hour
 played backwards, so that a policy is not judged on its start-up (a cold Scheduler sees
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -234,6 +234,31 @@ def _throttled_percent(replay: Replay, task: DimensionTask) -> float:
     return 100.0 * throttled / wanted if wanted > 0 else 0.0
 
 
+def walk_ladder(first: float, within: Callable[[float], bool]) -> list[float]:
+    """Try target utilisations with ``within(t)`` (which replays ``t`` and says whether
+    it throttles within the bound), in this order, and return those tried.
+
+    The default first; if it throttles more than the bound, the lowest next (less
+    throttling costs more capacity: if the lowest is not within the bound, none is, and
+    the walk ends); else the ones in between, highest first, until one is. For traffic
+    no target can follow, that is two replays instead of every rung.
+    """
+    tried = [first]
+    if within(first):
+        return tried
+    lower = [t for t in TARGET_LADDER if t < first]
+    if not lower:
+        return tried
+    tried.append(lower[-1])
+    if not within(lower[-1]):
+        return tried
+    for target in lower[:-1]:
+        tried.append(target)
+        if within(target):
+            break
+    return tried
+
+
 def replay_dimension(task: DimensionTask) -> DimensionOutcome:
     """Every policy's replay of one dimension (a top-level function: a process pool can
     run it). The replays cover the task's minutes, the warm-up left out."""
@@ -246,13 +271,14 @@ def replay_dimension(task: DimensionTask) -> DimensionOutcome:
         replays.append(_from_run(CURRENT, "current provisioned capacity", run, skip))
     if task.config is not None:
         replays.append(_scheduler(task, skip, CONFIG, config_label(task.config), task.config))
-    first = default_target(task.dimension)
-    for target in (first, *(t for t in TARGET_LADDER if t < first)):
-        rung = _scheduler(task, skip, target_key(target), f"target mode {target:g} %",
-                          target_config(target), target)
-        replays.append(rung)
-        if _throttled_percent(rung, original) <= task.max_throttled_percent:
-            break
+    def rung(target: float) -> bool:
+        """Replay the target mode at ``target``; whether it stays within the bound."""
+        replay = _scheduler(task, skip, target_key(target), f"target mode {target:g} %",
+                            target_config(target), target)
+        replays.append(replay)
+        return _throttled_percent(replay, original) <= task.max_throttled_percent
+
+    walk_ladder(default_target(task.dimension), rung)
     native = NativeSettings(target_percent=task.native_target)
     key, label = native_key(task.native_target), f"AWS native {task.native_target:g} %"
     if any(d > 0 for d in task.demand):

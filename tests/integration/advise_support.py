@@ -16,7 +16,9 @@ Every import of the local-AWS package (``dynamic_dynamodb.testing``) is here.
 
 from __future__ import annotations
 
+import json
 import os
+import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -27,13 +29,20 @@ from typing import Any
 import boto3
 
 from dynamic_dynamodb.testing import LocalAws, create_table, isolated_environ
-from dynamic_dynamodb.testing.fast_cloudwatch import FastCloudWatch, control_stats
+from dynamic_dynamodb.testing.fast_cloudwatch import (
+    FastCloudWatch,
+    FastCloudWatchProcess,
+    control_stats,
+)
 from dynamic_dynamodb.testing.seed import dimensions
 
 NAMESPACE = "AWS/DynamoDB"
 PUT_BATCH = 1000
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "us-east-1"
+
+# Loopback never goes through a proxy the environment may name.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 __all__ = ["History", "LocalFleet", "control_stats"]
 
@@ -90,9 +99,12 @@ class LocalFleet:
     """The launcher (in this process) and fast_cloudwatch, with helpers to make tables
     that existed for days and to write their history."""
 
-    def __init__(self, scratch: Path) -> None:
+    def __init__(self, scratch: Path, cloudwatch_process: bool = False) -> None:
+        """``cloudwatch_process``: run fast_cloudwatch as a child process (its memory and
+        CPU apart from this one's), not in a thread."""
         self.aws = LocalAws()
-        self.cloudwatch = FastCloudWatch()
+        self.cloudwatch: FastCloudWatch | FastCloudWatchProcess = (
+            FastCloudWatchProcess() if cloudwatch_process else FastCloudWatch())
         self.scratch = scratch
         self.env: dict[str, str] = {}
 
@@ -127,12 +139,27 @@ class LocalFleet:
         table.created_at = created.astimezone(timezone.utc).replace(tzinfo=None)
 
     def write_history(self, table: str, history: History, end: datetime,
-                      index: str | None = None) -> int:
+                      index: str | None = None, raw: bool = False) -> int:
+        """PutMetricData the history (``raw``: JSON bodies written here rather than by
+        botocore, whose serializer would make seeding days of a fleet take minutes)."""
         data = history_data(table, index, history, end)
-        cw = self.client("cloudwatch")
+        cw = None if raw else self.client("cloudwatch")
         for start in range(0, len(data), PUT_BATCH):
-            cw.put_metric_data(Namespace=NAMESPACE, MetricData=data[start:start + PUT_BATCH])
+            batch = data[start:start + PUT_BATCH]
+            if cw is not None:
+                cw.put_metric_data(Namespace=NAMESPACE, MetricData=batch)
+            else:
+                self._post("PutMetricData", {"Namespace": NAMESPACE, "MetricData": batch})
         return len(data)
+
+    def _post(self, operation: str, body: dict[str, Any]) -> None:
+        payload = json.dumps(body, default=lambda t: t.timestamp()).encode()
+        request = urllib.request.Request(
+            self.cloudwatch.url + "/", data=payload, method="POST",
+            headers={"Content-Type": "application/x-amz-json-1.0",
+                     "X-Amz-Target": f"GraniteServiceVersion20100801.{operation}"})
+        with _DIRECT.open(request, timeout=60) as reply:
+            reply.read()
 
     def stats(self) -> dict[str, Any]:
         return control_stats(self.cloudwatch.url)

@@ -91,7 +91,10 @@ def advised(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Advised]:
         fleet.write_history("fresh", History([1.0] * 180, provisioned=(5, 5)), now)
         fleet.write_history("fresh", History([0.5] * 180, [1.0] * 180, provisioned=(5, 5)),
                             now, "by_day")
+        mine = scratch / "mine.conf"
+        mine.write_text("[table: ^steady$]\nreads-upper-threshold: 80\n")
         result = run_cli(fleet.env, "--days", str(DAYS), "--json", "--yes", "--jobs", "2",
+                         "-c", str(mine), "-t", ".*",
                          "--write-config", str(scratch / "advised.conf"), cwd=scratch)
         assert result.returncode == 0, result.stderr
         yield Advised(fleet, now, scratch, json.loads(result.stdout), result.stderr)
@@ -114,14 +117,26 @@ def test_a_steady_table_is_advised_provisioned(advised: Advised) -> None:
         steady["current_dollars_per_month"] - steady["recommended_dollars_per_month"])
 
 
+def test_this_configuration_is_replayed_for_the_tables_it_manages(advised: Advised) -> None:
+    steady = advised.table("steady")
+    assert steady["base_table"]["policies"]["config"] is not None
+    reads = steady["base_table"]["dimensions"]["reads"]["policies"]["config"]
+    assert reads["label"] == "your configuration (threshold mode, check every 300 s)"
+    # Its GSI has no [gsi: ...] section: the daemon would not scale it.
+    assert steady["indexes"][0]["policies"]["config"] is None
+    assert steady["policies"]["config"] is None  # not for the whole table, then
+    assert advised.table("bursty")["base_table"]["policies"]["config"] is None
+    assert advised.document["config"].endswith("mine.conf")
+
+
 def test_a_table_idle_but_for_short_bursts_is_advised_on_demand(advised: Advised) -> None:
     bursty = advised.table("bursty")
     assert bursty["recommended_billing_mode"] == "PAY_PER_REQUEST"
     assert bursty["recommended_dollars_per_month"] == bursty["on_demand_dollars_per_month"]
-    # The target mode could not keep up with 5-minute bursts at any target tried.
+    # The target mode could not keep up with 5-minute bursts, even at the lowest target.
     target = bursty["base_table"]["dimensions"]["reads"]["policies"]
-    assert {k for k in target if k.startswith("target-")} == {
-        "target-90", "target-80", "target-70", "target-60", "target-50"}
+    assert {k for k in target if k.startswith("target-")} == {"target-90", "target-50"}
+    assert all(target[k]["throttled_percent"] > 50 for k in ("target-90", "target-50"))
     assert any("at most 4 times in 24 hours" in note for note in bursty["notes"])
 
 

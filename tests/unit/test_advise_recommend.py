@@ -56,7 +56,8 @@ def dim(d: Dimension, policies: dict[str, Figures], choice: str | None,
     targets = {k: float(k.split("-")[1]) for k in policies if k.startswith("target")}
     return DimensionAdvice(
         dimension=d, policies=policies, labels={k: k for k in policies}, targets=targets,
-        choice=choice, current=current or policies.get(CURRENT, Figures(on_demand, 0, 0)),
+        choice=choice, target_key=next(iter(targets), None),
+        current=current or policies.get(CURRENT, Figures(on_demand, 0, 0)),
         on_demand_dollars_per_month=on_demand, on_demand_throttled_dollars_per_month=0.0,
         consumed_units=1000.0, throttle_events=0.0, demand_units=1000.0, peak_demand=1.0,
         mean_demand=1.0)

@@ -21,6 +21,7 @@ from dynamic_dynamodb.advise.replay import (
     native_key,
     replay_dimension,
     target_config,
+    walk_ladder,
 )
 from dynamic_dynamodb.config.loader import from_command_line
 from dynamic_dynamodb.core.types import Dimension
@@ -62,12 +63,28 @@ def test_a_steady_dimension_stops_at_the_default_target() -> None:
     assert outcome.get(native_key(70.0)) is not None and outcome.get(CONFIG) is None
 
 
-def test_sudden_bursts_walk_down_the_whole_ladder() -> None:
+def test_sudden_bursts_try_the_default_and_the_lowest_target() -> None:
     demand = [200.0 if m % 120 < 5 else 0.0 for m in range(480)]
     rungs = replay_dimension(task(demand, [200] * 480)).targets
-    first = default_target(Dimension.READS)
-    assert [r.target for r in rungs] == [first, *(t for t in TARGET_LADDER if t < first)]
+    assert [r.target for r in rungs] == [default_target(Dimension.READS), TARGET_LADDER[-1]]
     assert all(sum(r.throttled) > 0 for r in rungs)
+
+
+@pytest.mark.parametrize("within, tried", [
+    ({90}, [90]),
+    (set(), [90, 50]),
+    ({50}, [90, 50, 80, 70, 60]),
+    ({70, 60, 50}, [90, 50, 80, 70]),
+    ({80, 70, 60, 50}, [90, 50, 80]),
+], ids=["default-within", "none-within", "only-lowest", "seventy", "eighty"])
+def test_walk_ladder(within: set[float], tried: list[float]) -> None:
+    calls: list[float] = []
+
+    def replay(target: float) -> bool:
+        calls.append(target)
+        return target in within
+
+    assert walk_ladder(90.0, replay) == tried == calls
 
 
 @pytest.mark.parametrize("settings", [

@@ -1,0 +1,54 @@
+"""`dynamic-dynamodb advise`: bad flags are one clear message and exit code 2, before
+any AWS call (no endpoint is configured here: a call would fail, not reach AWS)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from dynamic_dynamodb.advise.command import advice_window
+from dynamic_dynamodb.cli import main
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as excinfo:
+        main(argv)
+    out, err = capsys.readouterr()
+    return int(excinfo.value.code or 0), out, err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--days", "0"], "--days"),
+    (["--days", "64"], "--days"),
+    (["--max-throttled-percent", "-1"], "--max-throttled-percent"),
+    (["--price-file", "{missing}"], "--price-file"),
+    (["--price-file", "{bad}"], "unknown key"),
+    (["-c", "{missing}"], "missing.conf"),
+], ids=["days-0", "days-64", "negative-bound", "price-file-missing", "price-file-bad",
+        "config-missing"])
+def test_bad_input_is_exit_2(argv: list[str], message: str, tmp_path: Path,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"rcu": 1}')
+    argv = [a.format(missing=tmp_path / "missing.conf", bad=bad) for a in argv]
+    code, out, err = run(["advise", *argv], capsys)
+    assert code == 2
+    assert message in err and "Traceback" not in err and out == ""
+
+
+def test_help_names_the_options(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["advise", "--help"], capsys)
+    assert code == 0
+    for option in ("--days", "--json", "--output-dir", "--price-file", "--write-config",
+                   "--yes", "--max-throttled-percent"):
+        assert option in out
+
+
+@pytest.mark.parametrize("days, resolution", [(1, 60), (15, 60), (16, 300), (63, 300)])
+def test_the_window_ends_before_the_newest_five_minutes(days: int, resolution: int) -> None:
+    now = datetime(2024, 5, 15, 12, 7, 42, tzinfo=timezone.utc)
+    window = advice_window(now, days)
+    assert window.end == datetime(2024, 5, 15, 12, 0, tzinfo=timezone.utc)
+    assert window.minutes == days * 1440 and window.resolution == resolution
