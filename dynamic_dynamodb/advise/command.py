@@ -6,12 +6,13 @@ after that is here.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
@@ -183,28 +184,34 @@ def _tasks(run: AdviceRun, facts: TableFacts, state: ResourceState, history: Res
     return tasks
 
 
+def _ignore_sigint() -> None:
+    # Ctrl-C is the parent's to handle: it stops the pool; workers print nothing.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _run_tasks(tasks: Sequence[DimensionTask], jobs: int,
                progress: Callable[[int], None] | None) -> list[DimensionOutcome]:
+    """Each task's replays, in order; in ``jobs`` worker processes when more than one."""
+    results: list[DimensionOutcome] = []
     if jobs <= 1 or len(tasks) <= 1:
-        results = []
         for task in tasks:
             results.append(replay_dimension(task))
             if progress:
                 progress(1)
         return results
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)))
+    pool = multiprocessing.Pool(min(jobs, len(tasks)), initializer=_ignore_sigint)
     try:
-        futures = [pool.submit(replay_dimension, task) for task in tasks]
-        results = []
-        for future in futures:
-            results.append(future.result())
+        for outcome in pool.imap(replay_dimension, tasks):
+            results.append(outcome)
             if progress:
                 progress(1)
-        pool.shutdown()
-        return results
+        pool.close()
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.terminate()  # a Ctrl-C or a failed replay: stop the others at once
         raise
+    finally:
+        pool.join()
+    return results
 
 
 def _with_data(facts: TableFacts, points: dict[ResourceId, dict[str, Points]],

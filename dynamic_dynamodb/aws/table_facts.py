@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from dynamic_dynamodb.aws.errors import translated
 from dynamic_dynamodb.aws.session import AwsClients
 from dynamic_dynamodb.aws.tables import DynamoTables, parse_table
 from dynamic_dynamodb.core.types import TableState
@@ -61,24 +60,17 @@ class TableInventory:
     """Lists the tables whose names ``pattern`` matches from the start, and describes them."""
 
     def __init__(self, clients: AwsClients) -> None:
-        self._clients = clients
+        self._tables = DynamoTables(clients)
 
     def names(self, pattern: str | None) -> list[str]:
-        names = DynamoTables(self._clients).list_tables()
+        names = self._tables.list_tables()
         if pattern is None:
             return sorted(names)
         regex = re.compile(pattern)
         return sorted(n for n in names if regex.match(n))
 
     def describe(self, table: str) -> TableFacts:
-        try:
-            with translated(f"DescribeTable {table}"):
-                response = self._clients.dynamodb.describe_table(TableName=table)
-        except AwsError as exc:
-            if exc.code == "ResourceNotFoundException":
-                raise TableGone(table) from None
-            raise
-        return parse_facts(response["Table"])
+        return parse_facts(self._tables.description(table))
 
     def describe_all(self, names: list[str],
                      progress: Callable[[int], None] | None = None

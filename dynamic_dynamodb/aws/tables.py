@@ -89,6 +89,10 @@ class DynamoTables:
         return names
 
     def describe(self, table: str) -> TableState:
+        return parse_table(self.description(table))
+
+    def description(self, table: str) -> dict[str, Any]:
+        """DescribeTable's ``Table``, as AWS sent it; TableGone if there is none."""
         try:
             with translated(f"DescribeTable {table}"):
                 response = self._clients.dynamodb.describe_table(TableName=table)
@@ -96,7 +100,8 @@ class DynamoTables:
             if exc.code == "ResourceNotFoundException":
                 raise TableGone(table) from None
             raise
-        return parse_table(response["Table"])
+        found: dict[str, Any] = response["Table"]
+        return found
 
     def _send(self, table: str, request: dict[str, Any]) -> None:
         with translated(f"UpdateTable {table}"):
