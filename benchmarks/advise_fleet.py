@@ -136,6 +136,8 @@ def run_advise(fleet: LocalFleet, days: int, jobs: int, cwd: Path) -> dict[str, 
     return {
         "wall_s": wall,
         "cpu_s": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
+        # The largest resident set among the advise process and its replay workers.
+        "peak_rss_mb": after.ru_maxrss / 1024,
         "phases_s": document["elapsed_seconds"],
         "advice_cost": document["advice_cost"],
         "tables_advised": len(document["tables"]),
@@ -179,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.tables} tables ({report['gsis_advised']} GSIs) x {args.days} days, "
           f"--jobs {args.jobs}")
     print(f"  wall {report['wall_s']:.1f} s, CPU {report['cpu_s']:.1f} s (advise process "
-          f"and its replay workers)")
+          f"and its replay workers), peak RSS {report['peak_rss_mb']:.0f} MB")
     print("  phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in phases.items()))
     print(f"  GetMetricData: {cost['get_metric_data_calls']} calls (server saw "
           f"{report['server_get_metric_data_calls']}, at most "

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import click
 
@@ -38,7 +39,7 @@ from dynamic_dynamodb.advise.series import ResourceHistory, build_history, by_re
 from dynamic_dynamodb.aws.history import (
     PROVISIONED_PERIOD,
     CloudWatchHistory,
-    PlannedCall,
+    HistoryRead,
     Points,
     history_queries,
     plan_calls,
@@ -189,28 +190,34 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _run_tasks(tasks: Sequence[DimensionTask], jobs: int,
-               progress: Callable[[int], None] | None) -> list[DimensionOutcome]:
-    """Each task's replays, in order; in ``jobs`` worker processes when more than one."""
-    results: list[DimensionOutcome] = []
-    if jobs <= 1 or len(tasks) <= 1:
-        for task in tasks:
-            results.append(replay_dimension(task))
-            if progress:
-                progress(1)
-        return results
-    pool = multiprocessing.Pool(min(jobs, len(tasks)), initializer=_ignore_sigint)
+@contextmanager
+def _replay_pool(jobs: int) -> Iterator[Any]:
+    """Worker processes for the replays (None for one job). Made first, so that the
+    forked workers do not carry a copy of the history read later."""
+    if jobs <= 1:
+        yield None
+        return
+    pool = multiprocessing.Pool(jobs, initializer=_ignore_sigint)
     try:
-        for outcome in pool.imap(replay_dimension, tasks):
-            results.append(outcome)
-            if progress:
-                progress(1)
+        yield pool
         pool.close()
     except BaseException:
         pool.terminate()  # a Ctrl-C or a failed replay: stop the others at once
         raise
     finally:
         pool.join()
+
+
+def _run_tasks(tasks: Sequence[DimensionTask], pool: Any,
+               progress: Callable[[int], None] | None) -> list[DimensionOutcome]:
+    """Each task's replays, in order; in the pool's workers when there is a pool."""
+    outcomes = (map(replay_dimension, tasks) if pool is None or len(tasks) <= 1
+                else pool.imap(replay_dimension, tasks))
+    results: list[DimensionOutcome] = []
+    for outcome in outcomes:
+        results.append(outcome)
+        if progress:
+            progress(1)
     return results
 
 
@@ -227,48 +234,53 @@ def _with_data(facts: TableFacts, points: dict[ResourceId, dict[str, Points]],
     return found
 
 
-def gather(config: Config | None, global_config: GlobalConfig, options: AdviseOptions,
-           prices: Prices, now: datetime | None = None,
-           stop: threading.Event | None = None) -> AdviceRun:
-    """Read, replay and advise; no output."""
-    clients = AwsClients(global_config)
-    window = advice_window(now or datetime.now(timezone.utc), options.days)
-    run = AdviceRun(window, prices, options, clients.region,
-                    config_source=config.source if config else None)
-    show = not options.quiet and sys.stderr.isatty()
+# A table and its parts with data, each with its history.
+Pending = tuple[TableFacts, list[tuple[ResourceState, ResourceHistory]]]
+
+
+def _describe(run: AdviceRun, inventory: TableInventory, config: Config | None,
+              show: bool) -> list[TableFacts]:
     started = time.perf_counter()
-    inventory = TableInventory(clients)
-    pattern = options.table_regex
+    pattern = run.options.table_regex
     names = inventory.names(pattern)
     if pattern is None and config is not None:
         names = [n for n in names if config.table_policy(n) is not None]
     with _progress("describing tables", len(names), show) as tick:
         facts, run.failed = inventory.describe_all(names, tick)
     run.seconds["describe"] = time.perf_counter() - started
+    return facts
 
+
+def _read(run: AdviceRun, clients: AwsClients, facts: Sequence[TableFacts],
+          stop: threading.Event | None, show: bool) -> HistoryRead:
+    """Plan, say what it costs (ask if it is a lot), and read."""
+    window = run.window
     queries = [q for f in facts for s in _resources(f)
                for q in history_queries(s.id, window.resolution)]
-    calls: list[PlannedCall] = (plan_calls(queries, window.start, window.end)
-                                if queries else [])
+    calls = plan_calls(queries, window.start, window.end) if queries else []
     run.planned_calls = len(calls)
     run.planned_metrics = sum(len(c.queries) for c in calls)
-    _confirm(run, options, len(facts), sum(len(f.state.gsis) for f in facts))
-
+    _confirm(run, run.options, len(facts), sum(len(f.state.gsis) for f in facts))
     started = time.perf_counter()
     with _progress("reading CloudWatch", len(calls), show) as tick:
         read = CloudWatchHistory(clients).read(calls, stop, tick)
     run.seconds["read"] = time.perf_counter() - started
     run.calls, run.metrics_requested = read.calls, read.metrics_requested
-    points = by_resource(read.points)
+    return read
 
-    pending: list[tuple[TableFacts, list[tuple[ResourceState, ResourceHistory]]]] = []
+
+def _prepare(run: AdviceRun, facts: Sequence[TableFacts], read: HistoryRead,
+             config: Config | None) -> tuple[list[Pending], list[DimensionTask]]:
+    """Each table's history, and the replays it needs."""
+    points = by_resource(read.points)
+    pending: list[Pending] = []
     tasks: list[DimensionTask] = []
     for f in facts:
         failed = [f"{s.id}: {read.failed[s.id]}" for s in _resources(f) if s.id in read.failed]
         if failed:
             run.failed[f.name] = "; ".join(failed)
             continue
-        parts = _with_data(f, points, window)
+        parts = _with_data(f, points, run.window)
         if not parts or parts[0][0].id.index is not None:
             run.no_data.append(f.name)  # the table itself has no data: nothing to advise
             continue
@@ -276,29 +288,49 @@ def gather(config: Config | None, global_config: GlobalConfig, options: AdviseOp
             run.histories[state.id] = history
             tasks.extend(_tasks(run, f, state, history, config))
         pending.append((f, parts))
+    return pending, tasks
 
-    jobs = options.jobs or os.cpu_count() or 1
-    started = time.perf_counter()
-    with _progress("replaying", len(tasks), show) as tick:
-        outcomes = iter(_run_tasks(tasks, jobs, tick))
-    run.seconds["replay"] = time.perf_counter() - started
+
+def _advise(run: AdviceRun, pending: Sequence[Pending],
+            outcomes: Sequence[DimensionOutcome]) -> None:
+    """The advice per table, from its replays (in the order of the tasks)."""
+    bound = run.options.max_throttled_percent
+    remaining = iter(outcomes)
     for f, parts in pending:
         advice = []
         for state, history in parts:
             dims = {}
             for dim in Dimension:
-                outcome = next(outcomes)
+                outcome = next(remaining)
                 run.outcomes[(state.id, dim)] = outcome
-                dims[dim] = advise_dimension(history, history.of(dim), outcome, prices,
-                                             options.max_throttled_percent, f.on_demand)
+                dims[dim] = advise_dimension(history, history.of(dim), outcome, run.prices,
+                                             bound, f.on_demand)
             reads, writes = dims[Dimension.READS], dims[Dimension.WRITES]
             advice.append(ResourceAdvice(state.id, history, reads, writes,
-                                         config_wins(reads, writes,
-                                                     options.max_throttled_percent)))
-        table = advise_table(f.name, f.billing_mode, advice, options.max_throttled_percent)
+                                         config_wins(reads, writes, bound)))
+        table = advise_table(f.name, f.billing_mode, advice, bound)
         missing = [f"{s.id}: no CloudWatch data in the window: left out"
                    for s in _resources(f) if s.id not in run.histories]
         run.tables.append(replace(table, notes=table.notes + tuple(missing)))
+
+
+def gather(config: Config | None, global_config: GlobalConfig, options: AdviseOptions,
+           prices: Prices, now: datetime | None = None,
+           stop: threading.Event | None = None) -> AdviceRun:
+    """List, describe, read, replay and advise; no output."""
+    with _replay_pool(options.jobs or os.cpu_count() or 1) as pool:
+        clients = AwsClients(global_config)
+        window = advice_window(now or datetime.now(timezone.utc), options.days)
+        run = AdviceRun(window, prices, options, clients.region,
+                        config_source=config.source if config else None)
+        show = not options.quiet and sys.stderr.isatty()
+        facts = _describe(run, TableInventory(clients), config, show)
+        pending, tasks = _prepare(run, facts, _read(run, clients, facts, stop, show), config)
+        started = time.perf_counter()
+        with _progress("replaying", len(tasks), show) as tick:
+            outcomes = _run_tasks(tasks, pool, tick)
+        run.seconds["replay"] = time.perf_counter() - started
+        _advise(run, pending, outcomes)
     return run
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -75,8 +76,8 @@ class Replay:
 
     key: str
     label: str
-    provisioned: tuple[int, ...]
-    throttled: tuple[float, ...]  # units/s not served
+    provisioned: array[int]
+    throttled: array[float]  # units/s not served
     updates: int = 0
     decreases: int = 0
     target: float | None = None  # the target utilisation of a target-mode rung
@@ -97,9 +98,9 @@ class DimensionTask:
 
     dimension: Dimension
     start: datetime
-    demand: tuple[float, ...]
+    demand: Sequence[float]  # an array, or a tuple
     covered: tuple[bool, ...]
-    recorded: tuple[int, ...] | None  # the current policy's capacity; None: on-demand
+    recorded: Sequence[int] | None  # the current policy's capacity; None: on-demand
     config: Config | None  # this configuration, for the replayed resource; None: unmanaged
     max_throttled_percent: float
     native_target: float = 70.0
@@ -143,7 +144,7 @@ def figures(replay: Replay, demand: Sequence[float], covered: Sequence[bool],
 
 # -- policies ------------------------------------------------------------------------
 def _trace(task: DimensionTask) -> Trace:
-    return Trace(task.start, task.demand, "CloudWatch")
+    return Trace(task.start, tuple(task.demand), "CloudWatch")
 
 
 def _from_run(key: str, label: str, run: PolicyRun, skip: int,
@@ -151,17 +152,19 @@ def _from_run(key: str, label: str, run: PolicyRun, skip: int,
     """The run's record without its first ``skip`` (warm-up) minutes."""
     table = run.table
     updates = [u for u in table.updates if u.minute >= skip]
-    return Replay(key, label, tuple(table.provisioned[skip:]),
-                  tuple(e / 60.0 for e in table.throttle_events[skip:]), len(updates),
+    return Replay(key, label, array("l", table.provisioned[skip:]),
+                  array("d", (e / 60.0 for e in table.throttle_events[skip:])), len(updates),
                   sum(u.decrease for u in updates), target)
 
 
 def warmed(task: DimensionTask) -> tuple[DimensionTask, int]:
     """``task`` with a warm-up before it: its first minutes mirrored (not covered)."""
     w = min(WARMUP_MINUTES, len(task.demand))
-    recorded = None if task.recorded is None else task.recorded[:w][::-1] + task.recorded
+    recorded = None
+    if task.recorded is not None:
+        recorded = [*task.recorded[:w][::-1], *task.recorded]
     return dataclasses.replace(task, start=task.start - timedelta(minutes=w),
-                               demand=task.demand[:w][::-1] + task.demand,
+                               demand=[*task.demand[:w][::-1], *task.demand],
                                covered=(False,) * w + task.covered, recorded=recorded), w
 
 
@@ -213,7 +216,8 @@ def config_label(config: Config) -> str:
 
 def _idle(key: str, label: str, minutes: int, capacity: int,
           target: float | None = None) -> Replay:
-    return Replay(key, label, (max(1, capacity),) * minutes, (0.0,) * minutes, target=target)
+    return Replay(key, label, array("l", [max(1, capacity)]) * minutes,
+                  array("d", [0.0]) * minutes, target=target)
 
 
 def _scheduler(task: DimensionTask, skip: int, key: str, label: str, config: Config,

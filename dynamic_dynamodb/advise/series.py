@@ -26,6 +26,7 @@ period's average: spikes shorter than 5 minutes are smoothed away.
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -53,12 +54,13 @@ class DimensionHistory:
     """One dimension of a table or GSI, per replayed minute."""
 
     dimension: Dimension
-    demand: tuple[float, ...]  # units/s: consumed plus throttled
-    consumed: tuple[float, ...]  # units/s as recorded (0 in a gap)
-    throttle_events: tuple[float, ...]  # per minute as recorded (0 in a gap)
+    # Arrays, not tuples: days of minutes for a fleet of tables take a tenth of the memory.
+    demand: array[float]  # units/s: consumed plus throttled
+    consumed: array[float]  # units/s as recorded (0 in a gap)
+    throttle_events: array[float]  # per minute as recorded (0 in a gap)
     # The provisioned capacity in force (held through gaps); None when the resource
     # had none recorded in the window (an on-demand table).
-    provisioned: tuple[int, ...] | None
+    provisioned: array[int] | None
 
     @property
     def has_demand(self) -> bool:
@@ -185,10 +187,10 @@ def build_history(resource: ResourceId, series: Mapping[str, Points],
         known = [v for v in recorded if v is not None]
         provisioned = None
         if known:
-            provisioned = tuple(max(1, round(v)) for v in _held(recorded, known[0]))
+            provisioned = array("l", (max(1, round(v)) for v in _held(recorded, known[0])))
         first_demand = next((d for d in demand_known if d is not None), 0.0)
-        return DimensionHistory(dim, tuple(_held(demand_known, first_demand)),
-                                tuple(consumed), tuple(events), provisioned)
+        return DimensionHistory(dim, array("d", _held(demand_known, first_demand)),
+                                array("d", consumed), array("d", events), provisioned)
 
     return ResourceHistory(resource, window_start, n, resolution, first, tuple(covered),
                            dimension(Dimension.READS), dimension(Dimension.WRITES), created,

@@ -3,6 +3,7 @@ any AWS call (no endpoint is configured here: a call would fail, not reach AWS).
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -52,3 +53,13 @@ def test_the_window_ends_before_the_newest_five_minutes(days: int, resolution: i
     window = advice_window(now, days)
     assert window.end == datetime(2024, 5, 15, 12, 0, tzinfo=timezone.utc)
     assert window.minutes == days * 1440 and window.resolution == resolution
+
+
+def test_output_dir_without_matplotlib_is_exit_2(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if the extra were missing
+    code, _, err = run(["advise", "--output-dir", str(tmp_path / "out")], capsys)
+    assert code == 2
+    assert "pip install 'dynamic-dynamodb[plot]'" in err
+    assert not (tmp_path / "out").exists()

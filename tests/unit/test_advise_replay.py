@@ -45,10 +45,10 @@ def test_current_follows_the_recorded_capacity_minute_by_minute() -> None:
     outcome = replay_dimension(task([10.0] * 60, recorded))
     current = outcome.get(CURRENT)
     assert current is not None
-    assert current.provisioned == tuple(recorded)
+    assert list(current.provisioned) == recorded
     # The warm-up ran at 5 too, so no burst is left: 5 units/s throttled, then none.
-    assert current.throttled[:30] == pytest.approx((5.0,) * 30)
-    assert current.throttled[30:] == (0.0,) * 30
+    assert list(current.throttled[:30]) == pytest.approx([5.0] * 30)
+    assert list(current.throttled[30:]) == [0.0] * 30
     assert current.updates == 1
 
 
