@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from dynamic_dynamodb.aws.session import AwsClients
 from dynamic_dynamodb.aws.tables import DynamoTables, parse_table
+from dynamic_dynamodb.aws.tables import _time as as_utc  # DescribeTable's timestamps
 from dynamic_dynamodb.core.types import TableState
 from dynamic_dynamodb.errors import AwsError, TableGone
 
@@ -43,17 +44,9 @@ class TableFacts:
         return self.state.billing_mode == PAY_PER_REQUEST
 
 
-def _time(value: Any) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return datetime.fromtimestamp(float(value), tz=timezone.utc)
-
-
 def parse_facts(description: dict[str, Any]) -> TableFacts:
     """DescribeTable's ``Table`` to TableFacts (pure)."""
-    return TableFacts(parse_table(description), _time(description.get("CreationDateTime")))
+    return TableFacts(parse_table(description), as_utc(description.get("CreationDateTime")))
 
 
 class TableInventory:
