@@ -35,20 +35,29 @@ from dynamic_dynamodb.advise.replay import (
     config_for,
     replay_dimension,
 )
-from dynamic_dynamodb.advise.series import ResourceHistory, build_history, by_resource
+from dynamic_dynamodb.advise.series import (
+    ResourceHistory,
+    build_history,
+    by_resource,
+    capacity_in_force,
+)
 from dynamic_dynamodb.aws.history import (
     PROVISIONED_PERIOD,
     CloudWatchHistory,
     HistoryRead,
-    Points,
     history_queries,
     plan_calls,
 )
 from dynamic_dynamodb.aws.session import AwsClients
 from dynamic_dynamodb.aws.table_facts import TableFacts, TableInventory
-from dynamic_dynamodb.core.types import Dimension, ResourceId, ResourceState
+from dynamic_dynamodb.core.types import Described, Dimension, ResourceId
 from dynamic_dynamodb.errors import EXIT_OK, EXIT_RUNTIME, DynamicDynamoDBError
-from dynamic_dynamodb.settings import Config, GlobalConfig, LoggingConfig
+from dynamic_dynamodb.settings import (
+    DEFAULT_PUBLICATION_ALLOWANCE_MINUTES,
+    Config,
+    GlobalConfig,
+    LoggingConfig,
+)
 
 # CloudWatch keeps 1-minute data for 15 days and 5-minute data for 63 days.
 ONE_MINUTE_DAYS = 15
@@ -73,6 +82,16 @@ class AdviseOptions:
     confirm_above: float = 0.10
     jobs: int | None = None
     quiet: bool = False
+    # metrics-publication-allowance (the largest of the configuration's sections): the
+    # window read ends at least this long ago.
+    publication_allowance_minutes: int = DEFAULT_PUBLICATION_ALLOWANCE_MINUTES
+
+
+def publication_allowance(config: Config) -> int:
+    """The largest metrics-publication-allowance of the configuration's sections."""
+    return max((policy.metrics_publication_allowance
+                for table in config.tables for policy in (table, *table.gsis)),
+               default=DEFAULT_PUBLICATION_ALLOWANCE_MINUTES)
 
 
 @dataclass(frozen=True)
@@ -92,13 +111,18 @@ class Window:
         return self.minutes / 1440
 
 
-def advice_window(now: datetime, days: int) -> Window:
-    """The last ``days`` days up to the 5-minute period before the current one (the
-    newest minutes are not all published yet)."""
+def advice_window(now: datetime, days: int,
+                  allowance_minutes: int = DEFAULT_PUBLICATION_ALLOWANCE_MINUTES) -> Window:
+    """The last ``days`` days up to the 5-minute period before the current one, or
+    earlier: every minute of the window ended at least ``allowance_minutes`` ago
+    (metrics-publication-allowance), so a minute without a datapoint is idle, never a
+    minute not published yet (core/minutes.py)."""
     if not 1 <= days <= MAX_DAYS:
         raise ValueError(f"days must be 1..{MAX_DAYS}")
-    epoch = int(now.timestamp()) // PROVISIONED_PERIOD * PROVISIONED_PERIOD
-    end = datetime.fromtimestamp(epoch, timezone.utc) - timedelta(seconds=PROVISIONED_PERIOD)
+    latest = int(now.timestamp()) - max(allowance_minutes * 60, PROVISIONED_PERIOD)
+    epoch = min(int(now.timestamp()) // PROVISIONED_PERIOD - 1,
+                latest // PROVISIONED_PERIOD) * PROVISIONED_PERIOD
+    end = datetime.fromtimestamp(epoch, timezone.utc)
     return Window(end - timedelta(days=days), end, 60 if days <= ONE_MINUTE_DAYS else 300)
 
 
@@ -137,7 +161,7 @@ def _progress(label: str, total: int, enabled: bool) -> Iterator[Callable[[int],
         yield bar.update
 
 
-def _resources(facts: TableFacts) -> list[ResourceState]:
+def _resources(facts: TableFacts) -> list[Described]:
     return [facts.state.table, *facts.state.gsis]
 
 
@@ -168,21 +192,6 @@ def _config_policy(config: Config | None, rid: ResourceId) -> Config | None:
         return config_for(config, table)
     gsi = table.gsi_policy(rid.index)
     return None if gsi is None else config_for(config, gsi)
-
-
-def _tasks(run: AdviceRun, facts: TableFacts, state: ResourceState, history: ResourceHistory,
-           config: Config | None) -> list[DimensionTask]:
-    policy_config = _config_policy(config, state.id)
-    tasks = []
-    for dim in Dimension:
-        dh = history.of(dim)
-        recorded = None
-        if not facts.on_demand:
-            recorded = dh.provisioned or (max(1, state.provisioned(dim)),) * history.minutes
-        tasks.append(DimensionTask(dim, history.start, dh.demand, history.covered, recorded,
-                                   policy_config, run.options.max_throttled_percent,
-                                   run.options.native_target))
-    return tasks
 
 
 def _ignore_sigint() -> None:
@@ -221,21 +230,27 @@ def _run_tasks(tasks: Sequence[DimensionTask], pool: Any,
     return results
 
 
-def _with_data(facts: TableFacts, points: dict[ResourceId, dict[str, Points]],
-               window: Window) -> list[tuple[ResourceState, ResourceHistory]]:
-    """The table and GSIs CloudWatch has data for (a GSI without is left out)."""
-    found = []
-    for state in _resources(facts):
-        history = build_history(state.id, points.get(state.id, {}), window.start,
-                                window.minutes, window.resolution, facts.created,
-                                facts.on_demand)
-        if history.covered_minutes:
-            found.append((state, history))
-    return found
+@dataclass
+class Pending:
+    """A table to advise: the parts with data (each with its history and the capacity in
+    force), and the parts left out, with why."""
+
+    facts: TableFacts
+    parts: list[tuple[ResourceId, ResourceHistory]] = field(default_factory=list)
+    left_out: dict[ResourceId, str] = field(default_factory=dict)
 
 
-# A table and its parts with data, each with its history.
-Pending = tuple[TableFacts, list[tuple[ResourceState, ResourceHistory]]]
+NO_DATA = "no CloudWatch data in the window"
+
+
+def _tasks(run: AdviceRun, rid: ResourceId, history: ResourceHistory,
+           recorded: dict[Dimension, Sequence[int] | None],
+           config: Config | None) -> list[DimensionTask]:
+    policy_config = _config_policy(config, rid)
+    return [DimensionTask(dim, history.start, history.of(dim).demand, history.covered,
+                          recorded[dim], policy_config, run.options.max_throttled_percent,
+                          run.options.native_target)
+            for dim in Dimension]
 
 
 def _describe(run: AdviceRun, inventory: TableInventory, config: Config | None,
@@ -275,19 +290,33 @@ def _prepare(run: AdviceRun, facts: Sequence[TableFacts], read: HistoryRead,
     points = by_resource(read.points)
     pending: list[Pending] = []
     tasks: list[DimensionTask] = []
+    window = run.window
     for f in facts:
         failed = [f"{s.id}: {read.failed[s.id]}" for s in _resources(f) if s.id in read.failed]
         if failed:
             run.failed[f.name] = "; ".join(failed)
             continue
-        parts = _with_data(f, points, run.window)
-        if not parts or parts[0][0].id.index is not None:
+        table = Pending(f)
+        table_tasks: list[DimensionTask] = []
+        for state in _resources(f):
+            history = build_history(state.id, points.get(state.id, {}), window.start,
+                                    window.minutes, window.resolution, f.created, f.on_demand)
+            recorded = (capacity_in_force(history, state, f.on_demand)
+                        if history.covered_minutes else NO_DATA)
+            if isinstance(recorded, str):
+                table.left_out[state.id] = recorded
+                continue
+            table.parts.append((state.id, history))
+            table_tasks.extend(_tasks(run, state.id, history, recorded, config))
+        why = table.left_out.get(f.state.table.id)
+        if why == NO_DATA:
             run.no_data.append(f.name)  # the table itself has no data: nothing to advise
-            continue
-        for state, history in parts:
-            run.histories[state.id] = history
-            tasks.extend(_tasks(run, f, state, history, config))
-        pending.append((f, parts))
+        elif why is not None:
+            run.failed[f.name] = f"{f.state.table.id}: {why}"
+        else:
+            run.histories.update(table.parts)
+            tasks.extend(table_tasks)
+            pending.append(table)
     return pending, tasks
 
 
@@ -296,22 +325,22 @@ def _advise(run: AdviceRun, pending: Sequence[Pending],
     """The advice per table, from its replays (in the order of the tasks)."""
     bound = run.options.max_throttled_percent
     remaining = iter(outcomes)
-    for f, parts in pending:
+    for table in pending:
+        f = table.facts
         advice = []
-        for state, history in parts:
+        for rid, history in table.parts:
             dims = {}
             for dim in Dimension:
                 outcome = next(remaining)
-                run.outcomes[(state.id, dim)] = outcome
+                run.outcomes[(rid, dim)] = outcome
                 dims[dim] = advise_dimension(history, history.of(dim), outcome, run.prices,
                                              bound, f.on_demand)
             reads, writes = dims[Dimension.READS], dims[Dimension.WRITES]
-            advice.append(ResourceAdvice(state.id, history, reads, writes,
+            advice.append(ResourceAdvice(rid, history, reads, writes,
                                          config_wins(reads, writes, bound)))
-        table = advise_table(f.name, f.billing_mode, advice, bound)
-        missing = [f"{s.id}: no CloudWatch data in the window: left out"
-                   for s in _resources(f) if s.id not in run.histories]
-        run.tables.append(replace(table, notes=table.notes + tuple(missing)))
+        advised = advise_table(f.name, f.billing_mode, advice, bound)
+        missing = [f"{rid}: {why}: left out" for rid, why in table.left_out.items()]
+        run.tables.append(replace(advised, notes=advised.notes + tuple(missing)))
 
 
 def gather(config: Config | None, global_config: GlobalConfig, options: AdviseOptions,
@@ -320,7 +349,8 @@ def gather(config: Config | None, global_config: GlobalConfig, options: AdviseOp
     """List, describe, read, replay and advise; no output."""
     with _replay_pool(options.jobs or os.cpu_count() or 1) as pool:
         clients = AwsClients(global_config)
-        window = advice_window(now or datetime.now(timezone.utc), options.days)
+        window = advice_window(now or datetime.now(timezone.utc), options.days,
+                               options.publication_allowance_minutes)
         run = AdviceRun(window, prices, options, clients.region,
                         config_source=config.source if config else None)
         show = not options.quiet and sys.stderr.isatty()

@@ -2,7 +2,8 @@
 
 The same code path as ``dynamic-dynamodb simulate``: the daemon's Scheduler (this
 configuration, and the target mode) and AWS's native target tracking run on
-``simulate``'s SimulatedTable with its default model. Besides them:
+``simulate``'s SimulatedTable with its default model; every replay goes through
+``simulate()`` here. Besides them:
 
 * **current**: the capacity the table actually had, minute by minute, as CloudWatch
   recorded it (``run_recorded``: a driver like ``runner.run_native`` that calls
@@ -104,7 +105,7 @@ class DimensionTask:
     config: Config | None  # this configuration, for the replayed resource; None: unmanaged
     max_throttled_percent: float
     native_target: float = 70.0
-    model: ModelParams = ModelParams()
+    model: ModelParams = dataclasses.field(default_factory=ModelParams)
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,18 @@ def warmed(task: DimensionTask) -> tuple[DimensionTask, int]:
                                covered=(False,) * w + task.covered, recorded=recorded), w
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """The capacity a table had, minute by minute: replayed as it was."""
+
+    capacity: Sequence[int]
+
+
+# What a replay replays: the daemon's Scheduler with a configuration, AWS's native
+# target tracking, or the capacity recorded.
+Policy = Config | NativeSettings | Recorded
+
+
 def run_recorded(trace: Trace, dimension: Dimension, capacity: Sequence[int],
                  params: ModelParams) -> PolicyRun:
     """Replay ``trace`` with the capacity the table had each minute (``capacity``)."""
@@ -184,6 +197,18 @@ def run_recorded(trace: Trace, dimension: Dimension, capacity: Sequence[int],
             table.update(reads, writes)
         table.finish_minute()
     return PolicyRun("current", table, cycles=trace.minutes)
+
+
+def simulate(policy: Policy, label: str, trace: Trace, dimension: Dimension,
+             start_capacity: int, model: ModelParams) -> PolicyRun:
+    """One replay on the simulator. Every replay advise makes goes through here: the
+    one place to switch to another replay path of the simulator."""
+    if isinstance(policy, Recorded):
+        return run_recorded(trace, dimension, policy.capacity, model)
+    if isinstance(policy, NativeSettings):
+        return run_native(label, trace, policy, dimension, start_capacity, model)
+    return run_scheduler(label, trace, policy, dimension, start_capacity, model,
+                         DEFAULT_TABLE)
 
 
 def config_for(config: Config, policy: ResourcePolicy) -> Config:
@@ -228,7 +253,7 @@ def _scheduler(task: DimensionTask, skip: int, key: str, label: str, config: Con
         floor = policy.min_capacity if policy.enabled else 1
         return _idle(key, label, trace.minutes - skip, floor, target)
     start = max(policy.min_capacity, default_start_capacity(trace, policy.target_utilisation))
-    run = run_scheduler(label, trace, config, task.dimension, start, task.model, DEFAULT_TABLE)
+    run = simulate(config, label, trace, task.dimension, start, task.model)
     return _from_run(key, label, run, skip, target)
 
 
@@ -271,8 +296,10 @@ def replay_dimension(task: DimensionTask) -> DimensionOutcome:
     trace = _trace(task)
     replays: list[Replay] = []
     if task.recorded is not None:
-        run = run_recorded(trace, task.dimension, task.recorded, task.model)
-        replays.append(_from_run(CURRENT, "current provisioned capacity", run, skip))
+        label = "current provisioned capacity"
+        run = simulate(Recorded(task.recorded), label, trace, task.dimension,
+                       task.recorded[0], task.model)
+        replays.append(_from_run(CURRENT, label, run, skip))
     if task.config is not None:
         replays.append(_scheduler(task, skip, CONFIG, config_label(task.config), task.config))
     def rung(target: float) -> bool:
@@ -287,8 +314,8 @@ def replay_dimension(task: DimensionTask) -> DimensionOutcome:
     key, label = native_key(task.native_target), f"AWS native {task.native_target:g} %"
     if any(d > 0 for d in task.demand):
         start = default_start_capacity(trace, task.native_target)
-        replays.append(_from_run(key, label, run_native(label, trace, native, task.dimension,
-                                                        start, task.model), skip))
+        replays.append(_from_run(key, label, simulate(native, label, trace, task.dimension,
+                                                      start, task.model), skip))
     else:
         replays.append(_idle(key, label, trace.minutes - skip, native.min_capacity))
     return DimensionOutcome(task.dimension, tuple(replays))

@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from dynamic_dynamodb.aws.history import PROVISIONED_PERIOD, Points, SeriesQuery
-from dynamic_dynamodb.core.types import Dimension, ResourceId
+from dynamic_dynamodb.core.scope import capacity_problem
+from dynamic_dynamodb.core.types import Described, Dimension, ResourceId, UnusableResource
 
 MINUTE = 60
 
@@ -195,3 +196,27 @@ def build_history(resource: ResourceId, series: Mapping[str, Points],
     return ResourceHistory(resource, window_start, n, resolution, first, tuple(covered),
                            dimension(Dimension.READS), dimension(Dimension.WRITES), created,
                            gaps)
+
+
+def capacity_in_force(history: ResourceHistory, state: Described, on_demand: bool
+                      ) -> dict[Dimension, Sequence[int] | None] | str:
+    """The capacity in force each replayed minute, per dimension (None: on-demand), or
+    why it is not known. CloudWatch's record comes first; a dimension it recorded none
+    for in the window takes today's capacity, but only from DescribeTable numbers that
+    can be used (core/scope.py): a capacity is never made up."""
+    if on_demand:
+        return dict.fromkeys(Dimension)
+    found: dict[Dimension, Sequence[int] | None] = {}
+    for dim in Dimension:
+        series: Sequence[int] | None = history.of(dim).provisioned
+        if series is None:
+            if isinstance(state, UnusableResource):
+                problem = state.reason
+            else:
+                problem = capacity_problem(state)
+                series = (state.provisioned(dim),) * history.minutes
+            if problem:
+                return (f"no Provisioned{dim.metric}CapacityUnits in CloudWatch, and "
+                        f"DescribeTable's answer cannot be used ({problem})")
+        found[dim] = series
+    return found

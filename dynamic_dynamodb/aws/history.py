@@ -12,8 +12,15 @@ periods, but the plan does not assume it) is split into time slices.
 
 Pages are still followed if CloudWatch sends a NextToken, up to ``max_pages`` per call,
 and a NextToken seen twice is refused: the read never loops forever. A ``stop`` event
-is honoured between calls. A failed call fails only the resources it asked about;
-a non-transient error (access denied, no credentials) fails the whole read.
+is honoured between calls. A failed call, or an answer that cannot be parsed, fails only
+the resources it asked about; a non-transient error (access denied, no credentials)
+fails the whole read.
+
+The answers are read by the daemon's rules (aws/metrics.Answers, core/minutes.py): a
+series absent from the answer, not ``Complete`` after paging, or holding a negative or
+non-finite value is unknown, and so is its table or GSI (``HistoryRead.failed``, with
+the reason): never read as an empty series. A series that was answered without a
+datapoint is empty (idle), not unknown.
 """
 
 from __future__ import annotations
@@ -27,7 +34,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from dynamic_dynamodb.aws.errors import translated
+from dynamic_dynamodb.aws.metrics import Answers
 from dynamic_dynamodb.aws.session import AwsClients
+from dynamic_dynamodb.core.minutes import MISSING
 from dynamic_dynamodb.core.types import ResourceId
 from dynamic_dynamodb.errors import AwsError, DynamicDynamoDBError
 
@@ -154,16 +163,6 @@ def read_pages(fetch: Callable[[str | None], Mapping[str, Any]],
     raise PagingError(f"GetMetricData still had a NextToken after {max_pages} pages")
 
 
-def _epoch(ts: datetime | float | int | str) -> int:
-    """A returned timestamp (epoch seconds from the lean parser, or a datetime) as whole
-    epoch seconds."""
-    if isinstance(ts, datetime):
-        return int(ts.timestamp())
-    if isinstance(ts, str):
-        return int(datetime.fromisoformat(ts.replace("Z", "+00:00")).timestamp())
-    return int(ts)
-
-
 def _dimensions(rid: ResourceId) -> list[dict[str, str]]:
     dims = [{"Name": "TableName", "Value": rid.table}]
     if rid.index is not None:
@@ -220,11 +219,16 @@ class CloudWatchHistory:
                 self._read_call(PlannedCall(tuple(wanted), call.start, call.end), result)
             if progress is not None:
                 progress(1)
+        # A resource with one unknown series is unknown: none of its series is kept.
+        result.points = {q: p for q, p in result.points.items()
+                         if q.resource not in result.failed}
         return result
 
     def _read_call(self, call: PlannedCall, result: HistoryRead) -> None:
         queries = _request_queries(call.queries)
-        by_id = {q["Id"]: sq for q, sq in zip(queries, call.queries, strict=True)}
+        # Each query its own "resource" for Answers: series(k) is query k's answer.
+        answers = Answers({q["Id"]: (k, sq.metric)
+                           for k, (q, sq) in enumerate(zip(queries, call.queries, strict=True))})
         request: dict[str, Any] = {
             "MetricDataQueries": queries, "StartTime": call.start, "EndTime": call.end,
             "ScanBy": "TimestampAscending", "MaxDatapoints": MAX_DATAPOINTS_PER_CALL,
@@ -238,22 +242,9 @@ class CloudWatchHistory:
                 answer: Mapping[str, Any] = self._clients.cloudwatch.get_metric_data(**kwargs)
             return answer
 
-        gathered: dict[SeriesQuery, Points] = {}
-        bad: dict[ResourceId, str] = {}
         try:
             for page in read_pages(fetch, self._max_pages):
-                for res in page.get("MetricDataResults", []) or []:
-                    series = by_id.get(res.get("Id", ""))
-                    if series is None:
-                        continue
-                    status = res.get("StatusCode")
-                    if status in ("InternalError", "Forbidden"):
-                        bad[series.resource] = (f"GetMetricData {series.metric}: "
-                                                f"StatusCode {status}")
-                    points = gathered.setdefault(series, {})
-                    for ts, value in zip(res.get("Timestamps", []) or [],
-                                         res.get("Values", []) or [], strict=False):
-                        points[_epoch(ts)] = float(value)
+                answers.add_page(page)
         except AwsError as exc:
             if not exc.transient:
                 raise
@@ -265,8 +256,10 @@ class CloudWatchHistory:
             for series in call.queries:
                 result.failed.setdefault(series.resource, str(exc))
             return
-        for rid, why in bad.items():
-            result.failed.setdefault(rid, why)
-        for series in call.queries:
-            # A series without a datapoint was still read: it is empty, not unknown.
-            result.points.setdefault(series, {}).update(gathered.get(series, {}))
+        for k, series in enumerate(call.queries):
+            answer = answers.series(k).get(series.metric, MISSING)
+            if answer.problem:
+                result.failed.setdefault(series.resource, f"GetMetricData {series.metric}: "
+                                                          f"{answer.problem}")
+            else:
+                result.points.setdefault(series, {}).update(answer.points)

@@ -9,8 +9,10 @@ README ("Simulating a policy on your own traffic"):
   bucket capped at ``burst_seconds`` x provisioned; a minute above provisioned
   draws from it. What is not served is throttled.
 * CloudWatch shows a minute's consumed capacity and throttle events
-  ``metrics_lag_minutes`` after the minute ends; one throttle event per throttled
-  capacity unit (a simplification: DynamoDB counts throttled requests).
+  ``metrics_lag_minutes`` after the minute ends, and nothing for a minute without
+  traffic; one throttle event per throttled capacity unit (a simplification: DynamoDB
+  counts throttled requests). The policy reads them as the daemon reads CloudWatch
+  (aws/metrics.py, core/minutes.py): a minute not published yet is unknown, not 0.
 * UpdateTable takes effect ``update_lag_minutes`` later; the table is UPDATING
   meanwhile and another UpdateTable gets ResourceInUseException.
 * Decreases: ``free_decreases_per_day`` per UTC day, then one per
@@ -22,20 +24,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from dynamic_dynamodb.aws.metrics import window
-from dynamic_dynamodb.aws.tables import DynamoTables
+from dynamic_dynamodb.aws.metrics import Series, usage_from_series
 from dynamic_dynamodb.backend import MetricRequest
+from dynamic_dynamodb.core.minutes import SeriesAnswer
 from dynamic_dynamodb.core.types import (
+    Decision,
     Dimension,
-    DimensionUsage,
     ResourceId,
     ResourceState,
     TableState,
     Usage,
 )
 from dynamic_dynamodb.errors import AwsError, TableGone
+from dynamic_dynamodb.settings import DEFAULT_PUBLICATION_ALLOWANCE_MINUTES
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -197,28 +199,34 @@ class SimulatedTable:
         """Minutes before this index are visible in CloudWatch now."""
         return self.minute - self.params.metrics_lag_minutes
 
-    def usage(self, first: int, length: int) -> Usage:
+    def visible(self, k: int) -> bool:
+        """Whether minute ``k``'s datapoints (if it has any) are published by now."""
+        return k < self.published_until()
+
+    def usage(self, first: int, length: int,
+              allowance_minutes: int = DEFAULT_PUBLICATION_ALLOWANCE_MINUTES) -> Usage:
         """What GetMetricData returns for minutes [first, first + length), as aws/metrics.py
-        turns it into Usage: unpublished or out-of-trace minutes have no datapoint (0)."""
-        seconds = length * 60
-        lo = max(first, 0)
-        hi = max(lo, min(first + length, self.published_until(), len(self.demand)))
-        pad_before = lo - first
-        pad_after = length - pad_before - (hi - lo)
-        sums = self.consumed_sum[lo:hi]
-        events = self.throttle_events[lo:hi]
-        zeros = (0.0,) * length
-        replayed = DimensionUsage(
-            consumed=sum(sums) / seconds,
-            throttle_events=sum(events),
-            window_seconds=seconds,
-            per_minute=(0.0,) * pad_before + tuple(s / 60 for s in sums) + (0.0,) * pad_after,
-            throttled_per_minute=(0.0,) * pad_before + tuple(events) + (0.0,) * pad_after,
-        )
-        idle = DimensionUsage(0.0, 0.0, seconds, zeros, zeros)
-        if self.dimension is Dimension.READS:
-            return Usage(replayed, idle)
-        return Usage(idle, replayed)
+        turns it into Usage: a minute has a datapoint when it had traffic (consumed or
+        throttled) and is published by now; a minute without one is idle or not known
+        yet by core/minutes.py's rules. Minutes before the trace are not known: the
+        traced table's history before it is not in the trace."""
+        base = int(self.start.timestamp())
+        consumed: Series = {}
+        throttled: Series = {}
+        for k in range(max(first, 0), min(first + length, len(self.demand))):
+            if not self.visible(k):
+                continue
+            if self.consumed_sum[k] > 0:
+                consumed[base + k * 60] = self.consumed_sum[k]
+            if self.throttle_events[k] > 0:
+                throttled[base + k * 60] = self.throttle_events[k]
+        name = self.dimension.value
+        idle = "writes" if self.dimension is Dimension.READS else "reads"
+        series = {f"{name}_consumed": SeriesAnswer(consumed),
+                  f"{name}_throttled": SeriesAnswer(throttled),
+                  f"{idle}_consumed": SeriesAnswer(), f"{idle}_throttled": SeriesAnswer()}
+        return usage_from_series(series, self.time_of(first), length, self.now(),
+                                 allowance_minutes, known_from=self.start)
 
 
 class SimClock:
@@ -250,18 +258,18 @@ class SimMetrics:
             if req.resource != self.table.id:
                 result[req.resource] = None
                 continue
-            start, _ = window(now, req.window_start_minutes, req.window_minutes)
+            start, _ = req.window(now)
             first = int((start - self.table.start).total_seconds() // 60)
-            result[req.resource] = self.table.usage(first, req.window_minutes)
+            result[req.resource] = self.table.usage(first, req.window_minutes,
+                                                    req.publication_allowance_minutes)
         return result
 
 
-class SimTables(DynamoTables):
-    """TablesApi over the simulated table. ``update`` is DynamoTables.update itself (one
-    UpdateTable; increases alone when DynamoDB refuses a decrease); only the call that
-    would go to AWS is replaced."""
+class SimTables:
+    """TablesApi over the simulated table: what DynamoDB would answer, refusals included
+    (the Scheduler's fallback after a refused decrease is core/fallback.py, as live)."""
 
-    def __init__(self, table: SimulatedTable) -> None:  # no boto3 clients
+    def __init__(self, table: SimulatedTable) -> None:
         self.table = table
 
     def list_tables(self) -> list[str]:
@@ -272,15 +280,14 @@ class SimTables(DynamoTables):
             raise TableGone(table)
         return self.table.state()
 
-    def _send(self, table: str, request: dict[str, Any]) -> None:
+    def update(self, table: str, decisions: Sequence[Decision]) -> None:
         if table != self.table.name:
             raise TableGone(table)
-        if "GlobalSecondaryIndexUpdates" in request:
+        if any(d.resource.is_gsi for d in decisions):
             raise AwsError(f"UpdateTable {table}: the simulated table has no GSI",
                            "ValidationException", transient=False)
-        throughput = request["ProvisionedThroughput"]
-        self.table.update(int(throughput["ReadCapacityUnits"]),
-                          int(throughput["WriteCapacityUnits"]))
+        for d in decisions:
+            self.table.update(d.reads.target, d.writes.target)
 
     def autoscaling_managed(self, tables: Sequence[str]) -> set[ResourceId]:
         return set()

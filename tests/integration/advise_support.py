@@ -11,7 +11,7 @@ History is written as DynamoDB publishes it: consumed capacity (per-minute Sum) 
 throttle events each minute with traffic, nothing for an idle minute, and the
 provisioned capacity of a provisioned table every 5 minutes.
 
-Every import of the local-AWS package (``dynamic_dynamodb.testing``) is here.
+Every import of the local-AWS package (``dynamic_dynamodb.localaws``) is here.
 """
 
 from __future__ import annotations
@@ -28,13 +28,13 @@ from typing import Any
 
 import boto3
 
-from dynamic_dynamodb.testing import LocalAws, create_table, isolated_environ
-from dynamic_dynamodb.testing.fast_cloudwatch import (
+from dynamic_dynamodb.localaws import LocalAws, create_table, isolated_environ
+from dynamic_dynamodb.localaws.fast_cloudwatch import (
     FastCloudWatch,
     FastCloudWatchProcess,
     control_stats,
 )
-from dynamic_dynamodb.testing.seed import dimensions
+from dynamic_dynamodb.localaws.seed import dimensions
 
 NAMESPACE = "AWS/DynamoDB"
 PUT_BATCH = 1000

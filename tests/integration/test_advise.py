@@ -133,10 +133,14 @@ def test_a_table_idle_but_for_short_bursts_is_advised_on_demand(advised: Advised
     bursty = advised.table("bursty")
     assert bursty["recommended_billing_mode"] == "PAY_PER_REQUEST"
     assert bursty["recommended_dollars_per_month"] == bursty["on_demand_dollars_per_month"]
-    # The target mode could not keep up with 5-minute bursts, even at the lowest target.
+    # The target mode could not keep up with 5-minute bursts, even at the lowest target:
+    # each burst's first minutes are throttled (and, idle between bursts, it holds its
+    # capacity: 0 % use decreases nothing by default), at more than on-demand costs.
     target = bursty["base_table"]["dimensions"]["reads"]["policies"]
     assert {k for k in target if k.startswith("target-")} == {"target-90", "target-50"}
-    assert all(target[k]["throttled_percent"] > 50 for k in ("target-90", "target-50"))
+    for k in ("target-90", "target-50"):
+        assert target[k]["throttled_percent"] > 10
+        assert target[k]["dollars_per_month"] > bursty["on_demand_dollars_per_month"]
     assert any("at most 4 times in 24 hours" in note for note in bursty["notes"])
 
 

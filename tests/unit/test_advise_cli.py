@@ -55,6 +55,21 @@ def test_the_window_ends_before_the_newest_five_minutes(days: int, resolution: i
     assert window.minutes == days * 1440 and window.resolution == resolution
 
 
+@pytest.mark.parametrize("now, allowance, end", [
+    ((12, 7, 42), 3, (12, 0)),
+    ((12, 7, 42), 5, (12, 0)),    # 12:02:42 -> the period ending 12:00
+    ((12, 7, 42), 8, (11, 55)),   # 11:59:42 -> the period ending 11:55
+    ((12, 5, 0), 10, (11, 55)),
+    ((12, 5, 0), 60, (11, 5)),
+], ids=["default", "five", "eight", "ten-on-a-boundary", "an-hour"])
+def test_every_minute_of_the_window_ended_the_publication_allowance_ago(
+        now: tuple[int, int, int], allowance: int, end: tuple[int, int]) -> None:
+    at = datetime(2024, 5, 15, *now, tzinfo=timezone.utc)
+    window = advice_window(at, 1, allowance)
+    assert window.end == datetime(2024, 5, 15, *end, tzinfo=timezone.utc)
+    assert (at - window.end).total_seconds() >= allowance * 60
+
+
 def test_output_dir_without_matplotlib_is_exit_2(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch,
                                                  capsys: pytest.CaptureFixture[str]) -> None:

@@ -64,7 +64,10 @@ def test_a_steady_dimension_stops_at_the_default_target() -> None:
 
 
 def test_sudden_bursts_try_the_default_and_the_lowest_target() -> None:
-    demand = [200.0 if m % 120 < 5 else 0.0 for m in range(480)]
+    # Bursts out of a trickle: no target follows them. (Out of complete idleness the
+    # target mode holds its capacity instead: a window without a datapoint is 0 % use,
+    # and allow-scaling-down-*-on-0-percent is off by default.)
+    demand = [200.0 if m % 120 < 5 else 1.0 for m in range(480)]
     rungs = replay_dimension(task(demand, [200] * 480)).targets
     assert [r.target for r in rungs] == [default_target(Dimension.READS), TARGET_LADDER[-1]]
     assert all(sum(r.throttled) > 0 for r in rungs)

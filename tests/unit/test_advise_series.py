@@ -7,9 +7,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from dynamic_dynamodb.advise.series import build_history
+from dynamic_dynamodb.advise.series import build_history, capacity_in_force
 from dynamic_dynamodb.aws.history import Points
-from dynamic_dynamodb.core.types import Dimension, ResourceId
+from dynamic_dynamodb.core.types import (
+    Described,
+    Dimension,
+    ResourceId,
+    ResourceState,
+    UnusableResource,
+)
 
 START = datetime(2024, 5, 1, tzinfo=timezone.utc)
 T0 = int(START.timestamp())
@@ -85,3 +91,39 @@ def test_five_minute_data_spreads_each_period_over_its_minutes() -> None:
     assert list(h.reads.demand[5:10]) == pytest.approx([10.0] * 5)  # 3000 / 300 s
     assert h.reads.demand[4] == 0.0 and h.reads.demand[10] == 0.0
     assert h.of(Dimension.READS) is h.reads
+
+
+def described(reads: int, writes: int) -> ResourceState:
+    return ResourceState(RID, "ACTIVE", reads, writes, decreases_today=0)
+
+
+@pytest.mark.parametrize("state, expected", [
+    (described(7, 3), (10, 3)),
+    (described(7, 0), "WriteCapacityUnits 0 is below DynamoDB's minimum of 1"),
+    (UnusableResource(RID, "ACTIVE", "no ProvisionedThroughput"), "no ProvisionedThroughput"),
+], ids=["described", "described-0", "unusable"])
+def test_a_dimension_cloudwatch_has_no_capacity_for_takes_usable_facts_only(
+        state: Described, expected: tuple[int, int] | str) -> None:
+    series = {"ProvisionedReadCapacityUnits": provisioned(10, 5)["ProvisionedReadCapacityUnits"]}
+    h = build_history(RID, series, START, MINUTES, 60, None, False)
+    assert h.covered_minutes == MINUTES and h.writes.provisioned is None
+    found = capacity_in_force(h, state, on_demand=False)
+    if isinstance(expected, str):
+        assert isinstance(found, str)
+        assert found.startswith("no ProvisionedWriteCapacityUnits in CloudWatch") \
+            and expected in found
+    else:
+        assert not isinstance(found, str)
+        assert [set(found[d] or ()) for d in Dimension] == [{expected[0]}, {expected[1]}]
+
+
+def test_recorded_capacity_needs_no_facts() -> None:
+    h = build_history(RID, provisioned(10, 5), START, MINUTES, 60, None, False)
+    found = capacity_in_force(h, UnusableResource(RID, "ACTIVE", "no ProvisionedThroughput"),
+                              on_demand=False)
+    assert not isinstance(found, str) and found[Dimension.WRITES] == h.writes.provisioned
+
+
+def test_an_on_demand_table_has_no_capacity_in_force() -> None:
+    h = build_history(RID, {}, START, MINUTES, 60, None, True)
+    assert capacity_in_force(h, described(0, 0), on_demand=True) == dict.fromkeys(Dimension)
