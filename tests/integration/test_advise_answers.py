@@ -8,7 +8,6 @@ the second table is read as usual: a bad answer fails only its own call.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -25,33 +24,25 @@ BENT, CLEAN = ResourceId("bent"), ResourceId("clean")
 MINUTES = 60
 
 
-def cw(kind: str, **arguments: Any) -> dict[str, Any]:
-    return {"service": "cloudwatch", "operation": "GetMetricData", "kind": kind, **arguments}
+GET_METRIC_DATA = {"service": "cloudwatch", "operation": "GetMetricData"}
 
-
-@dataclass(frozen=True)
-class Case:
-    id: str
-    faults: tuple[dict[str, Any], ...]
-    words: str  # of the bent table's reason
-
-
-# moto answers the queries in the order asked: history_queries' order, consumed reads first.
-CASES = [
-    Case("no-results", (cw("empty"),), "ConsumedReadCapacityUnits: missing from the answer"),
-    Case("results-dropped", (cw("drop", path="MetricDataResults"),),
-         "missing from the answer"),
-    Case("one-series-dropped", (cw("drop", path="MetricDataResults[0]"),),
-         "ConsumedReadCapacityUnits: missing from the answer"),
-    Case("negative-values", (cw("replace", path="MetricDataResults[*].Values[*]", value=-10),),
-         "a negative value (-10)"),
-    Case("not-a-number", (cw("replace", path="MetricDataResults[0].Values[0]", value="x"),),
-         "a datapoint that is not a number"),
-    Case("partial-data", (cw("partial_data"),), "not complete (StatusCode PartialData)"),
-    Case("not-json", (cw("non_json"),), "GetMetricData"),
-    Case("wrong-shape", (cw("wrong_shape"),), "GetMetricData"),
-    Case("same-token-twice", (cw("endless_token", token="same", count=2),), "twice"),
-]
+# (the fault that bends the first call's answer, words of the bent table's reason). moto
+# answers the queries in the order asked: history_queries' order, consumed reads first.
+CASES = {
+    "no-results": ({"kind": "empty"}, "ConsumedReadCapacityUnits: missing from the answer"),
+    "results-dropped": ({"kind": "drop", "path": "MetricDataResults"},
+                        "missing from the answer"),
+    "one-series-dropped": ({"kind": "drop", "path": "MetricDataResults[0]"},
+                           "ConsumedReadCapacityUnits: missing from the answer"),
+    "negative-values": ({"kind": "replace", "path": "MetricDataResults[*].Values[*]",
+                         "value": -10}, "a negative value (-10)"),
+    "not-a-number": ({"kind": "replace", "path": "MetricDataResults[0].Values[0]",
+                      "value": "x"}, "a datapoint that is not a number"),
+    "partial-data": ({"kind": "partial_data"}, "not complete (StatusCode PartialData)"),
+    "not-json": ({"kind": "non_json"}, "GetMetricData"),
+    "wrong-shape": ({"kind": "wrong_shape"}, "GetMetricData"),
+    "same-token-twice": ({"kind": "endless_token", "token": "same", "count": 2}, "twice"),
+}
 
 
 def read(now: datetime) -> HistoryRead:
@@ -62,20 +53,20 @@ def read(now: datetime) -> HistoryRead:
     return CloudWatchHistory(AwsClients(GlobalConfig(max_attempts=1))).read(calls)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize("fault, words", CASES.values(), ids=CASES.keys())
 def test_a_bent_answer_makes_its_table_unknown_and_no_other(
         aws_env: dict[str, str], cloudwatch_client: Any, launcher: LauncherControl,
-        case: Case) -> None:
+        fault: dict[str, Any], words: str) -> None:
     now = datetime.now(timezone.utc)
     for table in (BENT, CLEAN):
         seed_metrics(cloudwatch_client, table.table, consumed_read_per_second=10.0,
                      minutes=range(2, MINUTES), now=now)
-    launcher.inject_faults(*case.faults)
+    launcher.inject_faults({**GET_METRIC_DATA, **fault})
 
     result = read(now)
 
     assert set(result.failed) == {BENT}
-    assert case.words in result.failed[BENT]
+    assert words in result.failed[BENT]
     assert not any(q.resource == BENT for q in result.points)  # unknown, not empty
     clean = {q.metric: points for q, points in result.points.items() if q.resource == CLEAN}
     assert len(clean["ConsumedReadCapacityUnits"]) == MINUTES - 2

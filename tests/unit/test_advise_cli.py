@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from dynamic_dynamodb.advise.command import advice_window
+from dynamic_dynamodb.advise.command import advice_window, publication_allowance
+from dynamic_dynamodb.config.loader import from_command_line
 from dynamic_dynamodb.cli import main
 
 
@@ -68,6 +69,16 @@ def test_every_minute_of_the_window_ended_the_publication_allowance_ago(
     window = advice_window(at, 1, allowance)
     assert window.end == datetime(2024, 5, 15, *end, tzinfo=timezone.utc)
     assert (at - window.end).total_seconds() >= allowance * 60
+
+
+def test_the_allowance_is_the_largest_of_the_configuration(tmp_path: Path) -> None:
+    conf = tmp_path / "advise.conf"
+    conf.write_text("[table: ^a$]\nmetrics-publication-allowance: 4\n"
+                    "[gsi: ^g$ table: ^a$]\nmetrics-publication-allowance: 9\n"
+                    "[table: ^b$]\n")
+    config = from_command_line(None, {}, {}, {}, config_file=str(conf))
+    assert publication_allowance(config) == 9
+    assert publication_allowance(from_command_line(".*", {}, {}, {})) == 3
 
 
 def test_output_dir_without_matplotlib_is_exit_2(tmp_path: Path,
