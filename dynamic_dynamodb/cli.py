@@ -1,7 +1,9 @@
 """The command line: flags to configuration, subcommands, and exit codes (only here).
 
-Exit codes: 0 ok; 1 runtime failure (AWS unreachable, a table failed in
-``--run-once``, daemon control failed); 2 usage or configuration error.
+Exit codes: 0 ok; 1 runtime failure (AWS unreachable, a matched table or GSI got no
+decision in ``--run-once`` or ``status``, no table matched, daemon control failed); 2
+usage or configuration error. The README's table is the reference (EXIT_CODES_HELP is
+its short form, in ``--help``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,13 @@ from dynamic_dynamodb.errors import (
 from dynamic_dynamodb.service.errors import StartFailed, StillRunning
 from dynamic_dynamodb.settings import Config
 
+EXIT_CODES_HELP = (
+    "Exit codes: 0 ok (with --run-once and status: every matched table and GSI got a "
+    "decision); 1 runtime failure (AWS unreachable; with --run-once and status also a "
+    "table that failed, metrics or facts unknown, ListTables failing or answering "
+    "nonsense, no table matching the configured names); 2 usage or configuration error."
+)
+
 if TYPE_CHECKING:  # imported where used: --help and --version stay quick
     from dynamic_dynamodb.loop import CycleReport
     from dynamic_dynamodb.service.daemon import PidFile
@@ -42,11 +51,12 @@ if TYPE_CHECKING:  # imported where used: --help and --version stay quick
 
 @click.group(cls=GroupedHelpGroup, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"],
-                               "max_content_width": 100})
+                               "max_content_width": 100},
+             epilog=EXIT_CODES_HELP)
 @config_options(options.DAEMON)
 @click.option("--dry-run", is_flag=True, help="log what would change; change nothing")
-@click.option("--run-once", is_flag=True, help="one cycle, then exit (0 if every table "
-                                               "was handled)")
+@click.option("--run-once", is_flag=True, help="one cycle, then exit (0 if every matched "
+                                               "table and GSI got a decision, else 1)")
 @click.option("--show-config", is_flag=True, help="print the effective configuration as JSON "
                                                   "(secrets masked) and exit")
 @click.option("--daemon", type=click.Choice(["start", "stop", "restart", "foreground", "fg"]),
@@ -134,8 +144,14 @@ def _refuse_conflicting_actions(ctx: click.Context, params: dict[str, Any]) -> N
 
 
 def _run_result(report: CycleReport, options: ServiceOptions) -> int:
-    """A run ends 0 when stopped; ``--run-once`` ends 1 unless every table was handled."""
-    return EXIT_RUNTIME if options.run_once and not report.ok else EXIT_OK
+    """A run ends 0 when stopped; ``--run-once`` ends 1, saying why, unless every matched
+    table and GSI got a decision."""
+    if not options.run_once or report.ok:
+        return EXIT_OK
+    from dynamic_dynamodb.report import run_once_failed
+
+    click.echo(f"error: {run_once_failed(report)}", err=True)
+    return EXIT_RUNTIME
 
 
 def run_foreground(config: Config, load_config: Callable[[], Config],
@@ -225,7 +241,7 @@ def run_daemon_foreground(config: Config, load_config: Callable[[], Config],
     return _run_result(report, options.service)
 
 
-@cli.command()
+@cli.command(epilog=EXIT_CODES_HELP)
 @config_options(options.STATUS)
 @click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
 @click.pass_context

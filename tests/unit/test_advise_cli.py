@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from dynamic_dynamodb.advise.command import advice_window, publication_allowance
-from dynamic_dynamodb.config.loader import from_command_line
 from dynamic_dynamodb.cli import main
+from dynamic_dynamodb.config.loader import from_command_line
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
