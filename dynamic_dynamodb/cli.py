@@ -352,6 +352,65 @@ def simulate(ctx: click.Context, trace: str, step: int, scale: float, dimension:
     return run_simulate(config, options)
 
 
+@cli.command()
+@config_options(options.ADVISE)
+@click.option("--days", default=14, show_default=True, type=click.IntRange(1, 63),
+              help="days of history to read: 1-minute data up to 15, 5-minute data beyond")
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+@click.option("--output-dir", type=click.Path(file_okay=False),
+              help="write a CSV and a plot per table here (plots need the [plot] extra)")
+@click.option("--price-file", type=click.Path(dir_okay=False),
+              help="JSON prices for another region, a discount or reserved capacity "
+                   "(README: Advice) [default: us-east-1 list prices]")
+@click.option("--write-config", "write_config_file", type=click.Path(dir_okay=False),
+              help="write the advised settings as a config file the daemon loads")
+@click.option("--max-throttled-percent", default=0.01, show_default=True,
+              type=click.FloatRange(0, 100),
+              help="throttling (percent of demand) a provisioned setting may add")
+@click.option("--native-target", default=70.0, show_default=True,
+              type=click.FloatRange(20, 90), help="AWS native target utilisation, percent")
+@click.option("--yes", "-y", is_flag=True, help="do not ask before a costly read")
+@click.option("--confirm-above", default=0.10, show_default=True,
+              type=click.FloatRange(0), help="ask before reading CloudWatch history "
+                                             "that costs at least this many dollars")
+@click.option("--jobs", type=click.IntRange(1), default=None,
+              help="replays run in parallel [default: the number of CPUs]")
+@click.option("--quiet", "-q", is_flag=True, help="no progress bar or cost line")
+@click.pass_context
+def advise(ctx: click.Context, days: int, as_json: bool, output_dir: str | None,
+           price_file: str | None, write_config_file: str | None,
+           max_throttled_percent: float, native_target: float, yes: bool,
+           confirm_above: float, jobs: int | None, quiet: bool, **params: Any) -> int:
+    """Advise, table by table, on-demand or provisioned and how to scale it, from
+    each table's own CloudWatch history.
+
+    Reads consumed, throttled and provisioned capacity per minute for the last
+    --days days (of the tables -t matches; without -t, those --config manages, or every
+    table), and replays each table and GSI through the simulator: as provisioned now,
+    under this configuration (--config's sections, or the table flags given), the
+    target mode and AWS native scaling; and prices on-demand.
+    """
+    from dynamic_dynamodb.advise.command import AdviseOptions, publication_allowance, run_advise
+
+    merged = {**(ctx.obj or {}), **{k: v for k, v in params.items() if v is not None}}
+    pattern = merged.get("table_name")
+    # -t selects tables. "This configuration" is the --config file's sections (-t does
+    # not replace them here), or the table flags given for every selected table.
+    if merged.get("config_file") is not None:
+        config, managed = build_config({**merged, "table_name": None}, dry_run=True), True
+    else:
+        managed = any(merged.get(spec.param) is not None
+                      for spec in options.flags(options.ADVISE) if spec.kind == "table")
+        config = build_config({**merged, "table_name": pattern or ".*"}, dry_run=True)
+    advice = AdviseOptions(
+        days=days, table_regex=pattern, as_json=as_json,
+        output_dir=output_dir, price_file=price_file, write_config=write_config_file,
+        max_throttled_percent=max_throttled_percent, native_target=native_target, yes=yes,
+        confirm_above=confirm_above, jobs=jobs, quiet=quiet,
+        publication_allowance_minutes=publication_allowance(config))
+    return run_advise(config if managed else None, config.global_, advice)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: maps every error to one clear line and an exit code."""
     try:

@@ -194,6 +194,17 @@ class DynamoTables:
     def describe(self, table: str) -> TableState:
         """The table's state; TableGone when it was deleted, BadAnswer when the answer
         cannot be read (this table only)."""
+        description = self.description(table)
+        try:
+            return parse_table(description)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            log.debug("DescribeTable %s: the answer could not be read", table, exc_info=True)
+            raise BadAnswer(f"DescribeTable {table}: the answer could not be read "
+                            f"({type(exc).__name__}: {exc})"[:300]) from None
+
+    def description(self, table: str) -> dict[str, Any]:
+        """DescribeTable's ``Table``, as AWS sent it; TableGone if there is none,
+        BadAnswer if the answer has no Table object."""
         self._guard.check(f"DescribeTable {table}")
         dynamodb = self._guard.client(self._clients.dynamodb)
         try:
@@ -206,12 +217,7 @@ class DynamoTables:
         description = response.get("Table") if isinstance(response, Mapping) else None
         if not isinstance(description, dict):
             raise BadAnswer(f"DescribeTable {table}: the answer has no Table object")
-        try:
-            return parse_table(description)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            log.debug("DescribeTable %s: the answer could not be read", table, exc_info=True)
-            raise BadAnswer(f"DescribeTable {table}: the answer could not be read "
-                            f"({type(exc).__name__}: {exc})"[:300]) from None
+        return description
 
     def update(self, table: str, decisions: Sequence[Decision]) -> None:
         """One UpdateTable for the table and its GSIs. DynamoDB's refusals come back as
