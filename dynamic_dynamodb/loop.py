@@ -6,8 +6,9 @@ not serve (concurrently, bounded; core/polling.py says which, watch.py holds the
 answers), reads every checked resource's metrics in batched calls (only the series a
 decision needs; quiet tables rest until their slow check), describes again the held
 tables CloudWatch's provisioned capacity contradicts and those a decision would change,
-checks the circuit breakers, asks the pure core for decisions, applies them and reports. A failure in one table is
-logged and that table is retried next cycle; the others go on.
+checks the circuit breakers, asks the pure core for decisions, applies them and
+reports. A failure in one table is logged and that table is retried next cycle; the
+others go on.
 
 A stop request is honoured between the cycle's steps and between tables (the edges
 honour it between their calls, raising Stopped): the table in hand is finished, the
