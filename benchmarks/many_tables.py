@@ -107,7 +107,8 @@ def run_daemon(cycles: int, log_file: str, cpus: set[int] | None,
 # --------------------------------------------------------------------------------------
 # DynamoDB: the launcher's WSGI app behind a keep-alive HTTP/1.1 server.
 # --------------------------------------------------------------------------------------
-def serve_launcher_keepalive(host: str = "127.0.0.1", describe_cache: bool = True) -> None:
+def serve_launcher_keepalive(host: str = "127.0.0.1", describe_cache: bool = True,
+                             latency: float = 0.0) -> None:
     """The launcher's app (moto + DynamoDB's rules) on a server that keeps connections open.
 
     werkzeug's development server, which the launcher normally runs on, closes every
@@ -120,6 +121,9 @@ def serve_launcher_keepalive(host: str = "127.0.0.1", describe_cache: bool = Tru
     request that names the table (UpdateTable, DeleteTable...) or a control-API call
     (reset) passes: moto spends about 4.6 ms of CPU per DescribeTable, so on two cores
     the server, not the daemon, would set the pace of a 1,000-table cycle.
+
+    ``latency``: seconds added before every AWS answer (not the launcher's control API),
+    as a distant region's round trip (benchmarks/fleet_scale.py).
     """
     import io
     import signal
@@ -162,6 +166,8 @@ def serve_launcher_keepalive(host: str = "127.0.0.1", describe_cache: bool = Tru
                     environ[key] = value
             table = _table_named(body) if describe_cache else None
             target = self.headers.get("X-Amz-Target", "")
+            if latency and not path.startswith("/_launcher"):
+                time.sleep(latency)
             if table is not None and target == describe_target:
                 with cache_lock:
                     hit = cached.get(table)
@@ -230,8 +236,10 @@ def _table_named(body: bytes) -> str | None:
 class ServerProcess:
     """This script in a server mode (``--serve-dynamodb``) as a child process."""
 
-    def __init__(self, env: dict[str, str], describe_cache: bool = True) -> None:
-        flags = [] if describe_cache else ["--no-describe-cache"]
+    def __init__(self, env: dict[str, str], describe_cache: bool = True,
+                 latency: float = 0.0) -> None:
+        flags = ([] if describe_cache else ["--no-describe-cache"]) + \
+            (["--latency", str(latency)] if latency else [])
         self._proc = subprocess.Popen([sys.executable, __file__, "--serve-dynamodb", *flags],
                                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                       env=env, text=True)
@@ -389,9 +397,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-describe-cache", action="store_true",
                         help="serve every DescribeTable from moto (slower server, about "
                              "4.6 ms of CPU per call)")
+    parser.add_argument("--latency", type=float, default=0.0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_dynamodb:
-        serve_launcher_keepalive(describe_cache=not args.no_describe_cache)
+        serve_launcher_keepalive(describe_cache=not args.no_describe_cache,
+                                 latency=args.latency)
         return 0
     if args.daemon_child:
         cpus = {int(c) for c in args.cpus.split(",") if c}

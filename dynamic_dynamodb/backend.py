@@ -8,8 +8,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from dynamic_dynamodb.core.types import Decision, ResourceId, ScaleEvent, TableState, Usage
+from dynamic_dynamodb.core.types import (
+    Decision,
+    Dimension,
+    ResourceId,
+    ScaleEvent,
+    TableState,
+    Usage,
+)
 from dynamic_dynamodb.settings import DEFAULT_PUBLICATION_ALLOWANCE_MINUTES
+
+# Consumed and throttled, of reads and of writes; ProvisionedRead/WriteCapacityUnits.
+USAGE_SERIES_PER_RESOURCE = 4
+PROVISIONED_SERIES_PER_RESOURCE = 2
 
 
 @dataclass(frozen=True)
@@ -21,6 +32,19 @@ class MetricRequest:
     window_minutes: int
     # A minute without a datapoint older than this is idle, else not known yet.
     publication_allowance_minutes: int = DEFAULT_PUBLICATION_ALLOWANCE_MINUTES
+    # The series to ask for, as (dimension, "consumed" | "throttled"); None: all four.
+    # A series not asked for is unknown (missing is not zero).
+    series: frozenset[tuple[Dimension, str]] | None = None
+    # Also CloudWatch's five-minute Provisioned*CapacityUnits (Usage.provisioned), to
+    # check a held DescribeTable answer against (core/polling.py).
+    provisioned: bool = False
+
+    @property
+    def queries(self) -> int:
+        """The GetMetricData queries (billed metrics) this request makes: one per usage
+        series, and two for the provisioned capacities."""
+        usage = USAGE_SERIES_PER_RESOURCE if self.series is None else len(self.series)
+        return usage + (PROVISIONED_SERIES_PER_RESOURCE if self.provisioned else 0)
 
     def window(self, now: datetime) -> tuple[datetime, datetime]:
         """[start, end) on whole minutes: from ``window_start_minutes`` ago, for

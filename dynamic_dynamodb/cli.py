@@ -99,13 +99,14 @@ def cli(ctx: click.Context, **params: Any) -> int:
     config = load_config()
     if params["show_config"]:
         from dynamic_dynamodb.config.show import show_config
-        from dynamic_dynamodb.cost import estimate_for_config
+        from dynamic_dynamodb.cost import estimate_for_config, section_costs
         from dynamic_dynamodb.fleet.sessions import default_region
         from dynamic_dynamodb.fleet.targets import plan_targets
 
         # Each account in each region, as it will be served (regions not configured
         # are resolved from the local AWS configuration; nothing is called).
-        targets = [{"target": target.id, "tables": [table.key for table in target.config.tables]}
+        targets = [{"target": target.id, "tables": [table.key for table in target.config.tables],
+                    "monitoring_cost": section_costs(target.config)}
                    for target in plan_targets(config, default_region)]
         click.echo(show_config(config, {"cost_estimate": estimate_for_config(config),
                                         "targets": targets}))

@@ -19,17 +19,19 @@ for what it found, once, after its first cycle.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from dynamic_dynamodb.backend import PROVISIONED_SERIES_PER_RESOURCE, USAGE_SERIES_PER_RESOURCE
+from dynamic_dynamodb.core.polling import PROVISIONED_PERIOD, checks_every, needed_series
 from dynamic_dynamodb.core.types import ResourceId
 from dynamic_dynamodb.settings import Config
 
 log = logging.getLogger(__name__)
 
 USD_PER_1000_METRICS = 0.01
-METRICS_PER_RESOURCE = 4  # the four series aws/metrics.py requests per table or GSI
+METRICS_PER_RESOURCE = USAGE_SERIES_PER_RESOURCE  # the usage series of a table or GSI
 SECONDS_PER_MONTH = 30 * 86_400
 EXAMPLE_SIZES = (10, 100, 1000)  # tables, each with one scaled GSI, for --show-config
 
@@ -56,6 +58,34 @@ class CostEstimate:
     @property
     def usd_per_month(self) -> float:
         return self.metrics_per_month / 1000 * USD_PER_1000_METRICS
+
+
+def cycles_per_month(check_interval: int) -> float:
+    return SECONDS_PER_MONTH / check_interval
+
+
+def usd(metrics: float) -> float:
+    """What ``metrics`` requested metrics cost."""
+    return metrics / 1000 * USD_PER_1000_METRICS
+
+
+def metrics_per_month(series: Collection[object], check_interval: int, every: int = 1,
+                      provisioned: bool = False) -> float:
+    """Metrics a month for one resource asking for ``series`` each check, checked every
+    ``every`` cycles; with ``provisioned`` (held DescribeTable answers checked against
+    CloudWatch) also the two provisioned series, at most once per five minutes."""
+    cycles = cycles_per_month(check_interval)
+    total = len(series) * cycles / max(1, every)
+    if provisioned:
+        total += PROVISIONED_SERIES_PER_RESOURCE * min(cycles, SECONDS_PER_MONTH
+                                                       / PROVISIONED_PERIOD) / max(1, every)
+    return total
+
+
+def usd_per_month(series: Collection[object], check_interval: int) -> float:
+    """What watching one resource costs a month at the normal interval (the figure a
+    decrease must beat for core/polling.quiet)."""
+    return usd(metrics_per_month(series, check_interval))
 
 
 def per_resource(check_interval: int) -> CostEstimate:
@@ -99,6 +129,31 @@ class FirstEstimate:
         log_estimate(check_interval, tables, len(found) - tables)
 
 
+def section_costs(config: Config) -> list[dict[str, Any]]:
+    """Per table and GSI section of a target's configuration: the metrics one matched
+    resource asks for each check, and its monthly cost checked every cycle, and when
+    quiet (checked every slow-check-interval, core/polling.quiet)."""
+    glob = config.global_
+    every = checks_every(glob.slow_check_interval, glob.check_interval)
+    held = glob.description_max_age > glob.check_interval
+    found = []
+    sections: list[tuple[str, Any]] = []
+    for table in config.tables:
+        sections.append((f"table: {table.key}", table))
+        sections += [(f"gsi: {gsi.key} table: {table.key}", gsi) for gsi in table.gsis]
+    for name, policy in sections:
+        series = needed_series(policy)
+        found.append({
+            "section": name,
+            "metrics_per_check": len(series),
+            "usd_per_resource_per_month": round(usd(metrics_per_month(
+                series, glob.check_interval, 1, held)), 4),
+            "usd_per_quiet_resource_per_month": round(usd(metrics_per_month(
+                series, glob.check_interval, every, held)), 4),
+        })
+    return found
+
+
 def estimate_for_config(config: Config) -> dict[str, Any]:
     """The ``cost_estimate`` entry of ``--show-config``: per resource, with examples,
     since which tables the sections match is only known at run time."""
@@ -117,6 +172,15 @@ def estimate_for_config(config: Config) -> dict[str, Any]:
                 for_resources(interval, n, n).usd_per_month, 2)
             for n in EXAMPLE_SIZES
         },
+        "provisioned_check": (
+            f"a table whose DescribeTable answer is held (description-max-age "
+            f"{config.global_.description_max_age} s) also asks for its two "
+            f"Provisioned*CapacityUnits series, at most once per {PROVISIONED_PERIOD} s"),
+        "slow_checks": (
+            f"a quiet table or GSI (core/polling.py) is checked every "
+            f"{config.global_.slow_check_interval} s instead of every "
+            f"{interval} s" if checks_every(config.global_.slow_check_interval, interval) > 1
+            else "off (slow-check-interval is 0 or at most check-interval)"),
         "how_to_total": (
             "a resource is a table, or a GSI matched by a [gsi: ...] section; multiply "
             "usd_per_resource_per_month by the number of tables and scaled GSIs the "

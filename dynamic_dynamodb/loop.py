@@ -1,10 +1,14 @@
 """The Scheduler: one cycle every check interval, the same for the daemon, the
 foreground run, ``--run-once``, ``status`` and the simulator.
 
-A cycle lists tables, describes the matching ones (concurrently, bounded), reads
-every resource's metrics in batched calls, checks the circuit breakers, asks the
-pure core for decisions, applies them and reports. A failure in one table is
-logged and that table is retried next cycle; the others go on.
+A cycle lists tables, describes the matching ones whose held DescribeTable answer may
+not serve (concurrently, bounded; core/polling.py says which, watch.py holds the
+answers), reads every checked resource's metrics in batched calls (only the series a
+decision needs; quiet tables rest until their slow check), describes again the held
+tables CloudWatch's provisioned capacity contradicts and those a decision would change,
+checks the circuit breakers, asks the pure core for decisions, applies them and
+reports. A failure in one table is logged and that table is retried next cycle; the
+others go on.
 
 A stop request is honoured between the cycle's steps and between tables (the edges
 honour it between their calls, raising Stopped): the table in hand is finished, the
@@ -31,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Protocol
 
+from dynamic_dynamodb import cost
 from dynamic_dynamodb.backend import (
     Breaker,
     Clock,
@@ -40,8 +45,8 @@ from dynamic_dynamodb.backend import (
     TablesApi,
 )
 from dynamic_dynamodb.coexistence import AutoscalingPolicies
-from dynamic_dynamodb.core import fallback
-from dynamic_dynamodb.core.policy import Facts, decide
+from dynamic_dynamodb.core import fallback, polling
+from dynamic_dynamodb.core.policy import Facts, decide, hold_all
 from dynamic_dynamodb.core.scope import scope
 from dynamic_dynamodb.core.types import (
     Decision,
@@ -76,6 +81,7 @@ from dynamic_dynamodb.report import (
     update_unconfirmed,
 )
 from dynamic_dynamodb.settings import Config, ResourcePolicy, TablePolicy
+from dynamic_dynamodb.watch import Watch
 
 __all__ = ["CycleReport", "Outcome", "Scheduler", "SystemClock"]
 
@@ -156,6 +162,11 @@ class _Work:
     # Left alone by design (on-demand, deleted since listed): not a missing decision.
     skipped: bool = False
     resources: list[tuple[ResourceState, ResourcePolicy]] = field(default_factory=list)
+    # Described in this cycle (False: the held answer of an earlier cycle, watch.py).
+    fresh: bool = False
+    # Checked this cycle: its metrics read and a decision made (False: a quiet table
+    # resting until its next slow check).
+    checked: bool = True
 
 
 @dataclass(frozen=True)
@@ -202,6 +213,8 @@ class Scheduler:
         # valid lease on the target (fleet/leases.py); None: no coordination.
         self.may_act = may_act
         self._cost_estimate = FirstEstimate()
+        # Held DescribeTable answers and slow checks (watch.py, core/polling.py).
+        self._watch = Watch()
         # Whether another cycle follows this one (not for run(run_once=True)): failure
         # lines promise a retry only then.
         self._next_cycle = True
@@ -263,19 +276,35 @@ class Scheduler:
             log.warning("%s", message)
             report.no_decision("", "no-match", message)
         self._forget_gone({item.name for item in work})
+        self._watch.next_cycle()
+        resting = self._rest(work)
         self._check_stop("before DescribeTable")
-        self._describe_all(work)
+        glob = self.config.global_
+        due = self._watch.to_describe([item.name for item in work if item.checked], now,
+                                      glob.description_max_age, glob.check_interval,
+                                      self.unconfirmed)
+        self._describe_all([item for item in work if item.name in due], now)
+        for item in work:
+            if item.name not in due:
+                item.state = self._watch.held[item.name].state
+        report.described = len(due)
+        report.held = sum(1 for item in work if item.checked) - len(due)
         self._check_stop("after DescribeTable")
-        self._collect_resources(work, report)
-        self._cost_estimate.found(self.config.global_.check_interval,
+        self._collect_resources([item for item in work if item.checked], report)
+        self._cost_estimate.found(glob.check_interval,
                                   (state.id for item in work if not item.error
                                    for state, _ in item.resources))
-        usages = self._read_metrics(work, now)
+        usages = self._read_metrics(work, now, report)
         self._check_stop("after GetMetricData")
+        self._describe_contradicted(work, usages, now, report)
+        for item in resting:
+            self._rested(item, report)
         breaker_verdicts = self._check_breakers(work)
         managed_elsewhere = self._autoscaling_managed(work, now)
+        self._refresh_before_changes(work, usages, breaker_verdicts, managed_elsewhere, now,
+                                     report)
         for item in work:
-            if item.state is None or item.error:
+            if item.state is None or item.error or not item.checked:
                 continue
             self._check_stop("between tables")
             try:
@@ -291,6 +320,7 @@ class Scheduler:
                 self._foreign.forget(item.name)
                 self._table_failed(item.name, f"unexpected error: {exc!r}", report,
                                    type(exc).__name__)
+        report.monthly_metrics = self._monthly_metrics(work)
 
     def _check_stop(self, where: str) -> None:
         if self.stop_requested.is_set():
@@ -306,11 +336,95 @@ class Scheduler:
         for name in [name for name in self.unconfirmed if name not in managed]:
             del self.unconfirmed[name]
         self._foreign.keep_only(managed)
+        self._watch.keep_only(managed)
 
-    def _describe_all(self, work: list[_Work]) -> None:
+    # -- what is looked at this cycle (core/polling.py's rules, watch.py's memory) ------
+    def _slow_every(self) -> int:
+        glob = self.config.global_
+        return polling.checks_every(glob.slow_check_interval, glob.check_interval)
+
+    def _rest(self, work: list[_Work]) -> list[_Work]:
+        """Mark the quiet tables not due for their slow check; they are neither
+        described nor read this cycle."""
+        every = self._slow_every()
+        resting = []
+        for item in work:
+            if self._watch.resting(item.name, every) is not None:
+                item.checked = False
+                resting.append(item)
+        return resting
+
+    def _rested(self, item: _Work, report: CycleReport) -> None:
+        """A resting table's outcomes: held at its capacity, with why (not a missing
+        decision: the rule decided it need not be looked at)."""
+        why = self._watch.resting(item.name, self._slow_every())
+        held = self._watch.held[item.name].state
+        assert why is not None
+        for state, _ in scope(held, item.policy).resources:
+            decision = hold_all(state, self.history.get(state.id, ResourceHistory()), why)
+            report.outcomes.append(Outcome(state.id, decision, None, state=state))
+            log.debug("%s", format_outcome(report.outcomes[-1], self.dry_run))
+        report.resting += 1
+
+    def _judge_quiet(self, item: _Work, usages: dict[ResourceId, Usage | None]) -> None:
+        """After the table's check: whether it may rest until its next slow check."""
+        if self._slow_every() <= 1:
+            return
+        glob = self.config.global_
+        self._watch.checked(item.name, [
+            polling.quiet(state, policy, usages.get(state.id),
+                          cost.usd_per_month(polling.needed_series(policy),
+                                             glob.check_interval))
+            for state, policy in item.resources])
+
+    def _describe_contradicted(self, work: list[_Work], usages: dict[ResourceId, Usage | None],
+                               now: datetime, report: CycleReport) -> None:
+        """Describe again the held tables whose provisioned capacity, as CloudWatch shows
+        it, is not what the held answer says (someone else changed it)."""
+        stale = []
+        for item in work:
+            if not item.checked or item.fresh or item.error or item.state is None:
+                continue
+            why = self._watch.disagrees(item.name, {state.id: usages.get(state.id)
+                                                    for state, _ in item.resources})
+            if why is not None:
+                log.info("%s: described again: %s", item.name, why.message)
+                stale.append(item)
+        self._describe_again(stale, now, report)
+
+    def _describe_again(self, items: list[_Work], now: datetime, report: CycleReport) -> None:
+        """Replace the held answers of ``items`` with fresh ones, all at once."""
+        if not items:
+            return
+        for item in items:
+            item.resources.clear()
+        self._describe_all(items, now)
+        report.described += len(items)
+        report.held -= len(items)
+        self._collect_resources(items, report)
+
+    def _refresh_before_changes(self, work: list[_Work], usages: dict[ResourceId, Usage | None],
+                                breakers: dict[ResourceId, tuple[bool, str]],
+                                managed_elsewhere: set[ResourceId], now: datetime,
+                                report: CycleReport) -> None:
+        """Describe, all at once, the tables whose decision on a held answer would change
+        them: each is then decided again on its fresh answer (``_handle_table``), so an
+        UpdateTable always follows a DescribeTable of its cycle, and the tables that
+        change cost one round of DescribeTable, not one each in turn."""
+        if self.dry_run:
+            return
+        changing = [item for item in work
+                    if item.checked and not item.fresh and not item.error and item.resources
+                    and any(d.changes for d in self._decide(item, usages, breakers,
+                                                            managed_elsewhere, now))]
+        self._describe_again(changing, now, report)
+
+    def _describe_all(self, work: list[_Work], now: datetime) -> None:
         def describe(item: _Work) -> None:
             try:
                 item.state = self.tables.describe(item.name)
+                item.fresh = True
+                self._watch.described(item.state, now)
             except AwsSetupError:
                 raise
             except AwsError as exc:
@@ -384,12 +498,22 @@ class Scheduler:
         self._table_failed(table, update_not_applied(sent.why, shown), report,
                            "UpdateNotApplied")
 
-    def _read_metrics(self, work: list[_Work], now: datetime) -> dict[ResourceId, Usage | None]:
-        requests = [
-            MetricRequest(state.id, policy.lookback_window_start, policy.lookback_period,
-                          policy.metrics_publication_allowance)
-            for item in work if not item.error for state, policy in item.resources
-        ]
+    def _read_metrics(self, work: list[_Work], now: datetime,
+                      report: CycleReport) -> dict[ResourceId, Usage | None]:
+        requests = []
+        for item in work:
+            if item.error or not item.checked:
+                continue
+            # A held answer is checked against CloudWatch's provisioned capacity.
+            provisioned = not item.fresh and self._watch.wants_provisioned(item.name, now)
+            if provisioned:
+                self._watch.provisioned_read(item.name, now)
+            requests += [
+                MetricRequest(state.id, policy.lookback_window_start, policy.lookback_period,
+                              policy.metrics_publication_allowance,
+                              polling.needed_series(policy), provisioned)
+                for state, policy in item.resources]
+        report.metrics_requested = sum(request.queries for request in requests)
         if not requests:
             return {}
         try:
@@ -400,39 +524,64 @@ class Scheduler:
             log.warning("metrics unavailable this cycle: %s", exc)
             return {}
 
+    def _monthly_metrics(self, work: list[_Work]) -> float:
+        """GetMetricData metrics a month at this cycle's pace: each matched resource at
+        the normal interval, or the slow one when quiet (cost.py)."""
+        glob = self.config.global_
+        every = self._slow_every()
+        total = 0.0
+        for item in work:
+            rests = item.name in self._watch.quiet and every > 1
+            policies = ([policy for _, policy in item.resources] if item.checked else
+                        [policy for _, policy in
+                         scope(self._watch.held[item.name].state, item.policy).resources])
+            for policy in policies:
+                total += cost.metrics_per_month(polling.needed_series(policy),
+                                                glob.check_interval, every if rests else 1,
+                                                glob.description_max_age > glob.check_interval)
+        return total
+
     def _check_breakers(self, work: list[_Work]) -> dict[ResourceId, tuple[bool, str]]:
         if self.breaker is None:
             return {}
         targets = [
             (policy.circuit_breaker_url, policy.circuit_breaker_timeout_ms, state.id)
-            for item in work if not item.error for state, policy in item.resources
-            if policy.circuit_breaker_url
+            for item in work if not item.error and item.checked
+            for state, policy in item.resources if policy.circuit_breaker_url
         ]
         return self.breaker.check(targets) if targets else {}
 
     def _autoscaling_managed(self, work: list[_Work], now: datetime) -> set[ResourceId]:
         """Resources with an Application Auto Scaling policy; not read at all when every
         section says ignore-aws-autoscaling."""
-        if all(policy.ignore_aws_autoscaling
-               for item in work if not item.error for _, policy in item.resources):
+        checked = [item for item in work if not item.error and item.checked]
+        if all(policy.ignore_aws_autoscaling for item in checked for _, policy in item.resources):
             return set()
-        return self._autoscaling.managed({item.name for item in work if not item.error}, now)
+        return self._autoscaling.managed({item.name for item in checked}, now)
 
     def _handle_table(self, item: _Work, usages: dict[ResourceId, Usage | None],
                       breakers: dict[ResourceId, tuple[bool, str]],
                       managed_elsewhere: set[ResourceId], now: datetime,
                       report: CycleReport) -> bool:
         """Decide and apply one table's changes; False when the outcome of its
-        UpdateTable is unknown (neither a success nor a failure yet)."""
-        decisions: list[Decision] = []
-        for state, policy in item.resources:
-            open_, why = breakers.get(state.id, (False, ""))
-            facts = Facts(breaker_open=open_, breaker_message=why,
-                          managed_by_aws_autoscaling=state.id in managed_elsewhere)
-            decisions.append(decide(state, usages.get(state.id), policy,
-                                    self.history.get(state.id, ResourceHistory()), now, facts))
+        UpdateTable is unknown (neither a success nor a failure yet). A change decided on
+        a held DescribeTable answer is decided again on a fresh one first: an UpdateTable
+        always follows a DescribeTable of the same cycle."""
+        decisions = self._decide(item, usages, breakers, managed_elsewhere, now)
+        if any(d.changes for d in decisions) and not item.fresh and not self.dry_run:
+            item.state = self.tables.describe(item.name)
+            item.fresh = True
+            self._watch.described(item.state, now)
+            item.resources.clear()
+            self._collect_resources([item], report)
+            if item.error:
+                return True
+            decisions = self._decide(item, usages, breakers, managed_elsewhere, now)
+        self._judge_quiet(item, usages)
 
         applied = self._apply(item.name, decisions)
+        if applied.sent:
+            self._watch.drop(item.name)
         if applied.unconfirmed:  # DynamoDB may or may not have applied it: start over
             self._foreign.forget(item.name)
         elif self.config.global_.lease_table is None:  # with leases, hand-overs are expected
@@ -455,6 +604,18 @@ class Scheduler:
                 report.no_decision(decision.resource, why_not.code, why_not.message)
             self._report(outcome, policies[decision.resource])
         return not applied.unconfirmed
+
+    def _decide(self, item: _Work, usages: dict[ResourceId, Usage | None],
+                breakers: dict[ResourceId, tuple[bool, str]], managed_elsewhere: set[ResourceId],
+                now: datetime) -> list[Decision]:
+        decisions: list[Decision] = []
+        for state, policy in item.resources:
+            open_, why = breakers.get(state.id, (False, ""))
+            facts = Facts(breaker_open=open_, breaker_message=why,
+                          managed_by_aws_autoscaling=state.id in managed_elsewhere)
+            decisions.append(decide(state, usages.get(state.id), policy,
+                                    self.history.get(state.id, ResourceHistory()), now, facts))
+        return decisions
 
     def _apply(self, table: str, decisions: list[Decision]) -> _Applied:
         """Send the table's changes; the decisions as they stand after DynamoDB's answer,

@@ -105,6 +105,14 @@ class CycleReport:
     no_decisions: list[NoDecision] = field(default_factory=list)
     # A stop request ended the cycle before every table was handled.
     stopped: bool = False
+    # What the cycle looked at (watch.py): tables described, tables decided on a held
+    # DescribeTable answer, quiet tables resting until their slow check; GetMetricData
+    # metrics requested, and a month of them at this cycle's pace (cost.py).
+    described: int = 0
+    held: int = 0
+    resting: int = 0
+    metrics_requested: int = 0
+    monthly_metrics: float = 0.0
 
     def no_decision(self, subject: object, code: str, message: str) -> None:
         """Record that ``subject`` (a table, a ResourceId, "" for the configuration) got

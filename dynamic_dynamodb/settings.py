@@ -261,6 +261,10 @@ class GlobalConfig:
     dry_run: bool = False
     # Concurrency and timeouts for AWS calls.
     describe_concurrency: int = 16
+    # A DescribeTable answer is reused for up to this many seconds (core/polling.py).
+    description_max_age: int = 900
+    # A quiet table or GSI is checked every this many seconds; 0: every cycle.
+    slow_check_interval: int = 900
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     # None: boto3's chain decides (AWS_MAX_ATTEMPTS, the profile, or the mode's default).

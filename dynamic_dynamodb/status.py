@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from dynamic_dynamodb import cost
 from dynamic_dynamodb.core.budget import (
     FREE_DECREASES_PER_DAY,
     decreases_used_today,
@@ -128,6 +129,7 @@ def as_dict(report: CycleReport, owners: LeaseOwners | str | None = None) -> dic
                         for part in _parts(report) for entry in part.no_decisions],
         "error": getattr(report, "error", None),
     }
+    shown["monitoring_cost"] = monitoring_cost(report)
     if isinstance(report, FleetReport):
         shown["targets"] = [{"target": target, "error": part.error,
                              **({} if owners is None else {"owner": _owner(owners, target)})}
@@ -135,6 +137,42 @@ def as_dict(report: CycleReport, owners: LeaseOwners | str | None = None) -> dic
     if owners is not None:
         shown["leases"] = leases_as_dict(owners)
     return shown
+
+
+def monitoring_cost(report: CycleReport) -> dict[str, Any]:
+    """What watching each target costs in GetMetricData (cost.py): the metrics this
+    cycle requested, and a month at its pace (quiet resources at the slow interval),
+    per target and in total."""
+    targets = []
+    for part in _parts(report):
+        per_cycle = part.metrics_requested
+        targets.append({
+            "target": part.target, "resources": len(part.outcomes),
+            "metrics_per_cycle": per_cycle,
+            "metrics_per_month": round(part.monthly_metrics),
+            "usd_per_month": round(cost.usd(part.monthly_metrics), 2),
+        })
+    return {"usd_per_1000_metrics": cost.USD_PER_1000_METRICS, "targets": targets,
+            "total": {"resources": sum(t["resources"] for t in targets),
+                      "metrics_per_cycle": sum(t["metrics_per_cycle"] for t in targets),
+                      "metrics_per_month": sum(t["metrics_per_month"] for t in targets),
+                      "usd_per_month": round(cost.usd(sum(part.monthly_metrics
+                                                          for part in _parts(report))), 2)}}
+
+
+def render_cost(report: CycleReport) -> list[str]:
+    """The monitoring cost lines under ``status``'s table."""
+    shown = monitoring_cost(report)
+    entries = shown["targets"]
+    if len(entries) > 1:
+        entries = [*entries, {**shown["total"], "target": "(total)"}]
+    lines = []
+    for entry in entries:
+        lines.append(f"monitoring cost{' ' + entry['target'] if entry['target'] else ''}: "
+                     f"{entry['resources']} resource(s), {entry['metrics_per_cycle']} "
+                     f"metric(s) this cycle, {entry['metrics_per_month']:,} a month = "
+                     f"${entry['usd_per_month']:,.2f}/month of GetMetricData")
+    return lines
 
 
 def _owner(owners: LeaseOwners | str | None, target: str | None) -> str | None:
@@ -209,6 +247,7 @@ def render_table(report: CycleReport, owners: LeaseOwners | str | None = None) -
     error = getattr(report, "error", None)
     if error:
         lines.append(f"cycle failed: {error}")
+    lines += render_cost(report)
     lines.append(f"checked at {report.started:%Y-%m-%d %H:%M:%S} UTC (consumed: average units/s "
                  f"over each table's lookback window)")
     return "\n".join(lines)

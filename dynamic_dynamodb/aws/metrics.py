@@ -1,15 +1,19 @@
 """CloudWatch GetMetricData, batched across every table and GSI of a cycle.
 
-Four queries per resource (consumed reads and writes, read and write throttle
-events), Sum per 60 s, at most 500 queries per call, StartTime/EndTime on whole
-minutes. A cycle makes ceil(4 x resources / 500) calls whatever the lookback windows:
-see ``CloudWatchMetrics.read``. The answers become usage by core/minutes.py's rules:
+Up to four queries per resource (consumed reads and writes, read and write throttle
+events, Sum per 60 s: only the series its decision needs, core/polling.needed_series),
+and, when the loop asks for them, two more: ProvisionedRead/WriteCapacityUnits
+(Average per 300 s, the five-minute data CloudWatch keeps for them) to check a held
+DescribeTable answer against. At most 500 queries per call, StartTime/EndTime on whole
+minutes; a cycle makes ceil(queries / 500) calls whatever the lookback windows: see
+``CloudWatchMetrics.read``. The answers become usage by core/minutes.py's rules:
 a query absent from the answer, a series not ``Complete`` after paging, or a negative,
 non-finite or non-numeric value makes its series unknown; a minute without a datapoint
-is 0 only when it is known to be idle, else not known yet. A failed call makes every
-resource of that call unknown (None), and the core makes no decision for an unknown
-resource; so does an answer that cannot be read at all (not JSON) or paging that does
-not end (aws/paging.py): one warning, that batch only.
+is 0 only when it is known to be idle, else not known yet. A series not asked for is
+unknown too (missing is not zero). A failed call makes every resource of that call
+unknown (None), and the core makes no decision for an unknown resource; so does an
+answer that cannot be read at all (not JSON) or paging that does not end
+(aws/paging.py): one warning, that batch only.
 """
 
 from __future__ import annotations
@@ -20,14 +24,21 @@ import math
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from dynamic_dynamodb.aws.paging import SPARE_PAGES, StopGuard, pages
 from dynamic_dynamodb.aws.session import AwsClients
 from dynamic_dynamodb.backend import MetricRequest
 from dynamic_dynamodb.core.minutes import MISSING, SeriesAnswer, dimension_usage, value_problem
-from dynamic_dynamodb.core.types import Dimension, DimensionReading, ResourceId, Usage
+from dynamic_dynamodb.core.polling import PROVISIONED_PERIOD
+from dynamic_dynamodb.core.types import (
+    Dimension,
+    DimensionReading,
+    ProvisionedSeen,
+    ResourceId,
+    Usage,
+)
 from dynamic_dynamodb.errors import AwsError
 from dynamic_dynamodb.settings import DEFAULT_PUBLICATION_ALLOWANCE_MINUTES
 
@@ -49,6 +60,16 @@ SERIES = (
 )
 
 
+# The provisioned-capacity series, five-minute data (core/polling.py compares them).
+PROVISIONED_SERIES = (
+    ("ProvisionedReadCapacityUnits", "reads_provisioned"),
+    ("ProvisionedWriteCapacityUnits", "writes_provisioned"),
+)
+# How far back the provisioned series are read: three five-minute periods and the
+# minutes CloudWatch takes to publish them.
+PROVISIONED_LOOKBACK = timedelta(minutes=20)
+
+
 def _dimensions(rid: ResourceId) -> list[dict[str, str]]:
     dims = [{"Name": "TableName", "Value": rid.table}]
     if rid.index is not None:
@@ -56,26 +77,60 @@ def _dimensions(rid: ResourceId) -> list[dict[str, str]]:
     return dims
 
 
-def build_queries(resources: Sequence[ResourceId]) -> tuple[list[dict[str, Any]],
-                                                             dict[str, tuple[int, str]]]:
-    """The MetricDataQueries for ``resources`` and a map from query id to (index, field)."""
+def _wanted(series: frozenset[tuple[Dimension, str]] | None) -> list[tuple[int, str, str]]:
+    """(position in SERIES, metric name, field) of the series asked for."""
+    return [(j, metric, name) for j, (metric, name) in enumerate(SERIES)
+            if series is None or (_DIMENSION_OF[name], name.split("_")[1]) in series]
+
+
+_DIMENSION_OF = {"reads_consumed": Dimension.READS, "reads_throttled": Dimension.READS,
+                 "writes_consumed": Dimension.WRITES, "writes_throttled": Dimension.WRITES}
+
+
+def _query(qid: str, rid: ResourceId, metric: str, period: int, stat: str) -> dict[str, Any]:
+    return {
+        "Id": qid,
+        "MetricStat": {
+            "Metric": {"Namespace": "AWS/DynamoDB", "MetricName": metric,
+                       "Dimensions": _dimensions(rid)},
+            "Period": period,
+            "Stat": stat,
+        },
+        "ReturnData": True,
+    }
+
+
+def build_queries(resources: Sequence[ResourceId | MetricRequest]
+                  ) -> tuple[list[dict[str, Any]], dict[str, tuple[int, str]]]:
+    """The MetricDataQueries for ``resources`` (a bare ResourceId asks for all four usage
+    series) and a map from query id to (index, field)."""
     queries: list[dict[str, Any]] = []
     ids: dict[str, tuple[int, str]] = {}
-    for i, rid in enumerate(resources):
-        for j, (metric, name) in enumerate(SERIES):
+    for i, item in enumerate(resources):
+        request = item if isinstance(item, MetricRequest) else MetricRequest(item, 0, 0)
+        rid = request.resource
+        for j, metric, name in _wanted(request.series):
             qid = f"q{i}_{j}"
             ids[qid] = (i, name)
-            queries.append({
-                "Id": qid,
-                "MetricStat": {
-                    "Metric": {"Namespace": "AWS/DynamoDB", "MetricName": metric,
-                               "Dimensions": _dimensions(rid)},
-                    "Period": PERIOD,
-                    "Stat": "Sum",
-                },
-                "ReturnData": True,
-            })
+            queries.append(_query(qid, rid, metric, PERIOD, "Sum"))
+        if request.provisioned:
+            for j, (metric, name) in enumerate(PROVISIONED_SERIES):
+                qid = f"p{i}_{j}"
+                ids[qid] = (i, name)
+                queries.append(_query(qid, rid, metric, PROVISIONED_PERIOD, "Average"))
     return queries, ids
+
+
+def provisioned_seen(series: ResourceSeries) -> ProvisionedSeen:
+    """The provisioned datapoints of one resource; a series with a problem (incomplete,
+    odd values) or absent tells nothing (an empty tuple)."""
+    def points(name: str) -> tuple[tuple[int, float], ...]:
+        answer = series.get(name, MISSING)
+        if answer is MISSING or answer.problem:
+            return ()
+        return tuple(sorted(answer.points.items()))
+
+    return ProvisionedSeen(points("reads_provisioned"), points("writes_provisioned"))
 
 
 # One series: per-minute Sums keyed by the minute's start in epoch seconds.
@@ -87,7 +142,8 @@ ResourceSeries = Mapping[str, SeriesAnswer]
 
 def usage_from_series(series: ResourceSeries, start: datetime, minutes: int, now: datetime,
                       allowance_minutes: int = DEFAULT_PUBLICATION_ALLOWANCE_MINUTES,
-                      known_from: datetime | None = None) -> Usage:
+                      known_from: datetime | None = None,
+                      provisioned: bool = False) -> Usage:
     """The series of one resource to Usage over the ``minutes`` from ``start``, as
     CloudWatch showed them at ``now`` (core/minutes.py says which minutes are known).
     ``known_from``: nothing is known before it (the simulator's trace starts there)."""
@@ -103,7 +159,8 @@ def usage_from_series(series: ResourceSeries, start: datetime, minutes: int, now
             stamps, now, allowance_minutes,
             (f"Consumed{metric}CapacityUnits", f"{metric}ThrottleEvents"), origin)
 
-    return Usage(dim(Dimension.READS), dim(Dimension.WRITES))
+    return Usage(dim(Dimension.READS), dim(Dimension.WRITES),
+                 provisioned_seen(series) if provisioned else None)
 
 
 class Answers:
@@ -166,11 +223,12 @@ class CloudWatchMetrics:
     def __init__(self, clients: AwsClients,
                  max_queries_per_call: int = MAX_QUERIES_PER_CALL,
                  stop: threading.Event | None = None) -> None:
+        # A resource's queries always go in one call (at most six, far below 500).
         if not len(SERIES) <= max_queries_per_call <= MAX_QUERIES_PER_CALL:
             raise ValueError(f"max_queries_per_call must be {len(SERIES)}.."
                              f"{MAX_QUERIES_PER_CALL}")
         self._clients = clients
-        self._resources_per_call = max_queries_per_call // len(SERIES)
+        self._queries_per_call = max_queries_per_call
         self._guard = StopGuard(stop)
 
     def read(self, requests: Sequence[MetricRequest],
@@ -179,12 +237,11 @@ class CloudWatchMetrics:
         # lookback windows. Sorted by window, resources that share one share calls; a
         # call that straddles two windows asks for the range covering both and each
         # resource keeps its own minutes. So a cycle always makes
-        # ceil(resources / resources-per-call) calls, and the extra datapoints (free:
+        # about ceil(queries / queries-per-call) calls, and the extra datapoints (free:
         # CloudWatch bills per metric requested) come only in a straddling call.
         ordered = sorted(requests, key=lambda r: (r.window_start_minutes, r.window_minutes))
         result: dict[ResourceId, Usage | None] = {}
-        per_call = self._resources_per_call
-        batches = [ordered[k:k + per_call] for k in range(0, len(ordered), per_call)]
+        batches = _batches(ordered, self._queries_per_call)
         if len(batches) <= 1:
             for batch in batches:
                 result.update(self._read_batch(batch, now))
@@ -212,8 +269,17 @@ class CloudWatchMetrics:
         windows = [r.window(now) for r in batch]
         start = min(w[0] for w in windows)
         end = max(w[1] for w in windows)
+        if any(r.provisioned for r in batch):
+            # The five-minute provisioned data: the last few periods, up to now.
+            floor = now.replace(second=0, microsecond=0)
+            start = min(start, floor - PROVISIONED_LOOKBACK)
+            end = max(end, floor)
         resources = [r.resource for r in batch]
-        queries, ids = build_queries(resources)
+        queries, ids = build_queries(batch)
+        if not queries:  # nothing asked for: every dimension stays unknown, no call
+            return {r.resource: usage_from_series({}, w[0], r.window_minutes, now,
+                                                  r.publication_allowance_minutes)
+                    for r, w in zip(batch, windows, strict=True)}
         answers = Answers(ids)
         cloudwatch = self._guard.client(self._clients.cloudwatch)
 
@@ -236,9 +302,27 @@ class CloudWatchMetrics:
             return dict.fromkeys(resources)
         return {
             r.resource: usage_from_series(answers.series(i), w[0], r.window_minutes, now,
-                                          r.publication_allowance_minutes)
+                                          r.publication_allowance_minutes,
+                                          provisioned=r.provisioned)
             for i, (r, w) in enumerate(zip(batch, windows, strict=True))
         }
+
+
+def _batches(ordered: Sequence[MetricRequest], per_call: int) -> list[list[MetricRequest]]:
+    """Consecutive requests packed into calls of at most ``per_call`` queries."""
+    batches: list[list[MetricRequest]] = []
+    current: list[MetricRequest] = []
+    size = 0
+    for request in ordered:
+        count = request.queries
+        if current and size + count > per_call:
+            batches.append(current)
+            current, size = [], 0
+        current.append(request)
+        size += count
+    if current:
+        batches.append(current)
+    return batches
 
 
 def max_pages(queries: int, start: datetime, end: datetime) -> int:

@@ -483,6 +483,23 @@ GLOBAL_OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("describe-concurrency", "global", "describe_concurrency", positive(parse_int),
                "How many tables are described at once, each check.", G_CALLS,
                unit="tables", metavar="N", acts_in=_LIVE),  # advise describes in turn
+    OptionSpec("description-max-age", "global", "description_max_age",
+               at_most(positive(parse_int), 24 * 3600, " seconds (a day)"),
+               "Seconds a table's DescribeTable answer is reused. It is described again "
+               "sooner when CloudWatch's ProvisionedRead/WriteCapacityUnits disagree with "
+               "it, when it was not ACTIVE, after this process's own UpdateTable, and "
+               "always right before an UpdateTable; no decision rests on an answer older "
+               "than this. At most check-interval: described every cycle.",
+               G_CALLS, unit="seconds", metavar="SECONDS", acts_in=_LIVE),
+    OptionSpec("slow-check-interval", "global", "slow_check_interval",
+               at_most(at_least(parse_int, 0, " (0 turns slow checks off)"), 24 * 3600,
+                       " seconds (a day)"),
+               "Seconds between two checks of a quiet table or GSI: calm at its last check "
+               "(use known, below half its trigger, no throttling) and either at its "
+               "min-provisioned or worth less in any decrease than its CloudWatch reads "
+               "cost. Throttling or high use puts it back on check-interval at once. 0 or "
+               "at most check-interval: every table every cycle.", G_CALLS, unit="seconds",
+               metavar="SECONDS", acts_in=_LIVE),
     OptionSpec("connect-timeout", "global", "connect_timeout", _aws_timeout,
                "Seconds to wait for a connection to AWS.", G_CALLS, unit="seconds",
                metavar="SECONDS", acts_in=_AWS),

@@ -98,6 +98,12 @@ def _decide_dimension(state: ResourceState, dim: Dimension, policy: ResourcePoli
                       facts: Facts) -> tuple[DimensionDecision, DimensionHistory, Alarm | None]:
     p = policy.of(dim.value)
     current = state.provisioned(dim)
+    if not p.enabled and isinstance(usage, UnknownUsage):
+        # Nothing to decide, and no series asked for it unless it raises alarms
+        # (core/polling.needed_series): disabled, not unknown.
+        return (DimensionDecision(current, current,
+                                  Reason("disabled", f"autoscaling of {dim.value} is disabled")),
+                history, None)
     if isinstance(usage, UnknownUsage):
         # No decision: what the mode and the alarm remember stays as it was.
         return (DimensionDecision(current, current, Reason(

@@ -167,12 +167,28 @@ DimensionReading = DimensionUsage | UnknownUsage
 
 
 @dataclass(frozen=True)
+class ProvisionedSeen:
+    """CloudWatch's Provisioned*CapacityUnits of one resource: (period start in epoch
+    seconds, average) five-minute datapoints per dimension; empty when not asked or not
+    published (no datapoint tells nothing: missing is not agreement, but not a change
+    either, and the max age still applies)."""
+
+    reads: tuple[tuple[int, float], ...] = ()
+    writes: tuple[tuple[int, float], ...] = ()
+
+    def of(self, dim: Dimension) -> tuple[tuple[int, float], ...]:
+        return self.reads if dim is Dimension.READS else self.writes
+
+
+@dataclass(frozen=True)
 class Usage:
     """Reads and writes usage of one resource. A failed read is ``None`` at the edge;
-    a dimension whose metrics are unknown is an ``UnknownUsage``."""
+    a dimension whose metrics are unknown is an ``UnknownUsage``. ``provisioned``: what
+    CloudWatch says the provisioned capacity was, when it was asked (core/polling.py)."""
 
     reads: DimensionReading
     writes: DimensionReading
+    provisioned: ProvisionedSeen | None = None
 
     def of(self, dim: Dimension) -> DimensionReading:
         return self.reads if dim is Dimension.READS else self.writes

@@ -41,6 +41,11 @@ def merge(started: datetime, parts: Mapping[str, CycleReport], duration: float) 
             report.failure_kinds[target] = part.error_kind or "error"
         report.no_decisions.extend(entry.of_target(target) for entry in part.no_decisions)
         report.stopped = report.stopped or part.stopped
+        report.described += part.described
+        report.held += part.held
+        report.resting += part.resting
+        report.metrics_requested += part.metrics_requested
+        report.monthly_metrics += part.monthly_metrics
     report.calls = dict(calls)
     failed = [part for part in parts.values() if part.error is not None]
     if parts and len(failed) == len(parts):

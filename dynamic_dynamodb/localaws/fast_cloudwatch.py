@@ -23,7 +23,8 @@ supported. No signature check: any credentials do.
 Run it with ``python -m dynamic_dynamodb.localaws.fast_cloudwatch --port 0`` (prints its URL,
 serves until SIGTERM), in a thread with :class:`FastCloudWatch`, or as a child process with
 :class:`FastCloudWatchProcess`. ``GET /_fast_cloudwatch/stats`` reports calls and queries
-served; ``POST /_fast_cloudwatch/reset`` forgets every datapoint and count.
+served; ``POST /_fast_cloudwatch/reset`` forgets every datapoint and count. ``--latency
+SECONDS`` delays every CloudWatch answer by that much (benchmarks of a distant region).
 """
 
 from __future__ import annotations
@@ -379,6 +380,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.app.reset()
             self._send(200, {"reset": True}, content_type="application/json")
             return
+        if self.server.latency:  # every AWS answer late by the same time, as over a WAN
+            time.sleep(self.server.latency)
         target = self.headers.get("X-Amz-Target") or ""
         prefix, _, operation = target.rpartition(".")
         if prefix != TARGET_PREFIX or not operation:
@@ -404,10 +407,12 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, address: tuple[str, int], app: FastCloudWatchApp,
-                 verbose: bool = False) -> None:
+                 verbose: bool = False, latency: float = 0.0) -> None:
         super().__init__(address, _Handler)
         self.app = app
         self.verbose = verbose
+        # Seconds added before every CloudWatch answer (not the control routes).
+        self.latency = latency
 
 
 def control_stats(url: str, timeout: float = 10.0) -> dict[str, Any]:
@@ -462,9 +467,10 @@ class FastCloudWatchProcess:
     its CPU time and memory are not the parent's."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0,
-                 startup_timeout: float = 30.0, python: str = sys.executable) -> None:
+                 startup_timeout: float = 30.0, python: str = sys.executable,
+                 latency: float = 0.0) -> None:
         self.command = [python, "-m", "dynamic_dynamodb.localaws.fast_cloudwatch",
-                        "--host", host, "--port", str(port)]
+                        "--host", host, "--port", str(port), "--latency", str(latency)]
         self.startup_timeout = startup_timeout
         self._proc: subprocess.Popen[str] | None = None
         self._url: str | None = None
@@ -519,8 +525,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument("--latency", type=float, default=0.0,
+                        help="seconds added before every CloudWatch answer (default 0)")
     args = parser.parse_args(argv)
-    server = _Server((args.host, args.port), FastCloudWatchApp(), args.verbose)
+    if args.latency < 0:
+        parser.error("--latency must be at least 0")
+    server = _Server((args.host, args.port), FastCloudWatchApp(), args.verbose, args.latency)
     return serve_until_signalled(server, server_url(args.host, server.server_port))
 
 

@@ -13,7 +13,11 @@ WARNING = "changed by someone else since the last check"
 
 def test_a_daemon_names_a_table_another_daemon_scales(cli: Cli, tmp_path: Path) -> None:
     first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
-    first = write_config(tmp_path / "first.conf", first_log)
+    # The first describes its tables every cycle (description-max-age at most the check
+    # interval): moto publishes no ProvisionedReadCapacityUnits, so held answers would
+    # see the other's change only at their max age (core/polling.py).
+    first = write_config(tmp_path / "first.conf", first_log,
+                         extra_global="description-max-age: 1")
     # The second scales at a lower threshold: after the first's increase to 15 (63 % used)
     # it raises reads again, which the first did not do.
     second = tmp_path / "second.conf"

@@ -140,8 +140,17 @@ def test_show_config_lists_each_target_with_the_sections_that_apply(tmp_path):
     result = CliRunner().invoke(cli, ["-c", str(path), "--show-config"])
 
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["targets"] == [
+    targets = json.loads(result.output)["targets"]
+    assert [{k: t[k] for k in ("target", "tables")} for t in targets] == [
         {"target": "prod/eu-west-1", "tables": ["^orders$", ".*"]},
         {"target": "prod/us-east-1", "tables": ["^orders$", ".*"]},
         {"target": "staging/eu-west-1", "tables": [".*"]},
     ]
+    # Each target's monitoring cost, per section that applies there (cost.py).
+    assert [cost["section"] for cost in targets[2]["monitoring_cost"]] == ["table: .*"]
+    assert [cost["section"] for cost in targets[0]["monitoring_cost"]] == [
+        "table: ^orders$", "gsi: ^by_owner$ table: ^orders$", "table: .*"]
+    assert all(cost["metrics_per_check"] == 4
+               and cost["usd_per_quiet_resource_per_month"]
+               < cost["usd_per_resource_per_month"]
+               for target in targets for cost in target["monitoring_cost"])

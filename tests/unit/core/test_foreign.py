@@ -113,8 +113,12 @@ def run(cycles: list[str], used: dict[str, tuple[float, float]] | None = None,
     reads to 20. The warnings logged."""
     tables = ApplyingTables([table("t1"), table("t2")], managed=managed or set())
     clock = FakeClock()
+    # Every table described every cycle (description-max-age at most check-interval):
+    # what is said about a change, not when a held answer sees it (test_scheduler_polling).
     config = Config(global_=GlobalConfig(lease_table=lease_table, describe_concurrency=1,
-                                         check_interval=minutes * 60), tables=(SECTION,))
+                                         check_interval=minutes * 60,
+                                         description_max_age=minutes * 60),
+                    tables=(SECTION,))
     scheduler = Scheduler(config, tables, FakeMetrics(used=used or {}), FakeNotifier(), clock)
     logger = logging.getLogger("dynamic_dynamodb")
     handler = _Kept(logging.WARNING)
