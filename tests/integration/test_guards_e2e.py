@@ -89,8 +89,12 @@ def test_gsi_without_section_is_not_scaled(orders, dynamodb_client, cloudwatch_c
 def test_spent_gsi_budget_holds_its_decrease_not_the_table_increase(
         orders, launcher, dynamodb_client, cloudwatch_client):
     load(cloudwatch_client, reads=95, gsi_reads=10)
+    # The last decrease 10 minutes ago, but today (UTC): DynamoDB's counter restarts at
+    # midnight, so a decrease from yesterday would leave none used today.
+    now = datetime.now(timezone.utc)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     launcher.set_resource("orders", "by-user", decreases_today=4,
-                          last_decrease=datetime.now(timezone.utc) - timedelta(minutes=10))
+                          last_decrease=max(now - timedelta(minutes=10), midnight))
     cfg = config(table_policy(gsis=(GsiPolicy(key=".*", table_key="^orders$", reads=DIM,
                                               writes=DIM),)))
     _, report = run_cycle(cfg)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,7 @@ def metric_params(now: datetime) -> dict[str, Any]:
     queries, _ = build_queries([ResourceId("orders")])
     start = now.replace(second=0, microsecond=0)
     return {"MetricDataQueries": queries, "ScanBy": "TimestampAscending",
-            "StartTime": start.replace(hour=max(0, start.hour - 1)), "EndTime": start}
+            "StartTime": start - timedelta(hours=1), "EndTime": start}
 
 
 def test_lean_answers_equal_botocores(aws_env, dynamodb_client, cloudwatch_client):

@@ -46,8 +46,11 @@ def cli(aws_env: dict[str, str], tmp_path: Path) -> Cli:
 
 def test_status_table_shows_capacity_use_decision_reason_and_budget(
         cli: Cli, launcher: LauncherControl, tmp_path: Path) -> None:
-    # users has used all 4 free decreases, the last one 10 minutes ago.
-    launcher.set_resource("users", decreases_today=4, last_decrease=launcher.now() - 600)
+    # users has used all 4 free decreases, the last one 10 minutes ago but today (UTC):
+    # DynamoDB's counter restarts at midnight.
+    now = launcher.now()
+    launcher.set_resource("users", decreases_today=4,
+                          last_decrease=max(now - 600, now - now % 86400))
 
     result = cli.run("status", "-c", "dd.conf")
 
