@@ -84,11 +84,11 @@ class NativeTargetTracking:
     def check(self) -> None:
         table = self.table
         if self.pending is not None:
-            due, wanted = self.pending
+            due, delayed = self.pending
             if table.minute >= due and not table.updating:
                 self.pending = None
-                if wanted != table.capacity:
-                    self._update(wanted)
+                if delayed != table.capacity:
+                    self._update(delayed)
             return
         if table.updating:
             return
