@@ -10,7 +10,10 @@ README ("Simulating a policy on your own traffic"):
   draws from it. What is not served is throttled.
 * CloudWatch shows a minute's consumed capacity and throttle events
   ``metrics_lag_minutes`` after the minute ends; one throttle event per throttled
-  capacity unit (a simplification: DynamoDB counts throttled requests).
+  capacity unit (a simplification: DynamoDB counts throttled requests). Optionally
+  (``late_share``, ``gaps_per_day``; off by default) a seeded share of minutes is
+  published 1..``late_max_minutes`` later still, and a few runs of minutes are never
+  published; see "CloudWatch publication" below.
 * UpdateTable takes effect ``update_lag_minutes`` later; the table is UPDATING
   meanwhile and another UpdateTable gets ResourceInUseException.
 * Decreases: ``free_decreases_per_day`` per UTC day, then one per
@@ -19,10 +22,12 @@ README ("Simulating a policy on your own traffic"):
 
 from __future__ import annotations
 
+import math
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from dynamic_dynamodb.aws.metrics import window
 from dynamic_dynamodb.aws.tables import DynamoTables
@@ -52,6 +57,31 @@ class ModelParams:
     decrease_interval_seconds: int = 3600
     # The burst bucket at the start, in seconds of the start capacity (0: empty).
     initial_burst_seconds: float = 0.0
+    # CloudWatch publication beyond the lag (see "CloudWatch publication" below): the
+    # share of minutes published 1..late_max_minutes (uniform) later than the lag; the
+    # expected number a day of runs of 1..gap_max_minutes minutes never published; the
+    # seed of both draws. The defaults publish every minute exactly at the lag.
+    late_share: float = 0.0
+    late_max_minutes: int = 3
+    gaps_per_day: float = 0.0
+    gap_max_minutes: int = 3
+    publication_seed: int = 0
+    # How usage() reads a minute without a datapoint: "zero" (as aws/metrics.py does
+    # today) or "unknown": zero only when a later minute of the window has a datapoint
+    # or when the minute ended ``publication_allowance_minutes`` or more ago, otherwise
+    # not known yet (NaN in per_minute until DimensionUsage can say "unknown").
+    missing_minutes: Literal["zero", "unknown"] = "zero"
+    publication_allowance_minutes: int = 5
+
+
+# CloudWatch publication as observed, for measuring how policies cope with it (the
+# defaults of ModelParams keep the plain lag): about 1 minute in 5 one to three
+# minutes later than the lag, and every other day a run of 1-3 minutes that never
+# arrives. Assumptions, not measurements: CloudWatch documents neither.
+CLOUDWATCH_LATE = dict(late_share=0.2, late_max_minutes=3, gaps_per_day=0.5,
+                       gap_max_minutes=3, missing_minutes="unknown")
+# A minute never published (a gap) becomes visible at this minute: never.
+NEVER = 2 ** 62
 
 
 @dataclass(frozen=True)
@@ -100,6 +130,9 @@ class SimulatedTable:
         self.throttle_events = [0.0] * n
         # Minutes since the UTC midnight before ``start``, for the decrease rule's day.
         self._day_offset = start.hour * 60 + start.minute
+        # The minute at whose start each minute's datapoints are visible (None: at the
+        # lag, for every minute).
+        self.visible_at = publication_schedule(n, self.params)
 
     # -- time --------------------------------------------------------------------------
     def time_of(self, minute: int) -> datetime:
@@ -194,31 +227,103 @@ class SimulatedTable:
 
     # -- CloudWatch ------------------------------------------------------------------
     def published_until(self) -> int:
-        """Minutes before this index are visible in CloudWatch now."""
+        """Minutes before this index are visible in CloudWatch now, unless late or lost
+        (see ``visible``)."""
         return self.minute - self.params.metrics_lag_minutes
+
+    def visible(self, k: int) -> bool:
+        """Whether minute ``k``'s datapoints (if it has any) are published by now."""
+        if self.visible_at is None:
+            return k < self.minute - self.params.metrics_lag_minutes
+        return self.visible_at[k] <= self.minute
+
+    def demand_view(self, first: int, length: int) -> list[float | None]:
+        """Demand (consumed + throttled units/s) of minutes [first, first + length) as
+        CloudWatch shows it now, read as issue 11 defines: a minute with a published
+        datapoint has its value; a minute without one (no traffic, not published yet,
+        or lost) is 0 when a later minute of the window has a datapoint or when it ended
+        ``publication_allowance_minutes`` or more ago, and None (unknown) otherwise.
+        Minutes before the trace had no traffic (0); minutes not yet served are None."""
+        now = self.minute
+        allowance = self.params.publication_allowance_minutes
+        out: list[float | None] = [None] * length
+        later_point = False
+        for i in range(length - 1, -1, -1):
+            k = first + i
+            if k < 0:
+                out[i] = 0.0
+                continue
+            if k >= now:
+                continue
+            consumed, throttled = self.consumed_sum[k], self.throttle_events[k]
+            if (consumed > 0 or throttled > 0) and self.visible(k):
+                out[i] = (consumed + throttled) / 60.0
+                later_point = True
+            elif later_point or now - (k + 1) >= allowance:
+                out[i] = 0.0
+        return out
 
     def usage(self, first: int, length: int) -> Usage:
         """What GetMetricData returns for minutes [first, first + length), as aws/metrics.py
-        turns it into Usage: unpublished or out-of-trace minutes have no datapoint (0)."""
+        turns it into Usage. With ``missing_minutes`` "zero" (the default, today's edge) a
+        minute without a visible datapoint reads 0; with "unknown" it reads as
+        ``demand_view`` says, NaN standing for unknown in ``per_minute`` (the sums cover
+        the known minutes)."""
         seconds = length * 60
-        lo = max(first, 0)
-        hi = max(lo, min(first + length, self.published_until(), len(self.demand)))
-        pad_before = lo - first
-        pad_after = length - pad_before - (hi - lo)
-        sums = self.consumed_sum[lo:hi]
-        events = self.throttle_events[lo:hi]
+        unknown = self.params.missing_minutes == "unknown"
+        view = self.demand_view(first, length) if unknown else None
+        sums: list[float] = []
+        events: list[float] = []
+        for i in range(length):
+            k = first + i
+            if view is not None and view[i] is None:
+                sums.append(math.nan)
+                events.append(math.nan)
+            elif 0 <= k < len(self.demand) and self.visible(k):
+                sums.append(self.consumed_sum[k])
+                events.append(self.throttle_events[k])
+            else:
+                sums.append(0.0)
+                events.append(0.0)
         zeros = (0.0,) * length
         replayed = DimensionUsage(
-            consumed=sum(sums) / seconds,
-            throttle_events=sum(events),
+            consumed=sum(v for v in sums if v == v) / seconds,
+            throttle_events=sum(v for v in events if v == v),
             window_seconds=seconds,
-            per_minute=(0.0,) * pad_before + tuple(s / 60 for s in sums) + (0.0,) * pad_after,
-            throttled_per_minute=(0.0,) * pad_before + tuple(events) + (0.0,) * pad_after,
+            per_minute=tuple(v / 60 for v in sums),
+            throttled_per_minute=tuple(events),
         )
         idle = DimensionUsage(0.0, 0.0, seconds, zeros, zeros)
         if self.dimension is Dimension.READS:
             return Usage(replayed, idle)
         return Usage(idle, replayed)
+
+
+def publication_schedule(minutes: int, params: ModelParams) -> list[int] | None:
+    """The minute at whose start each minute's datapoints become visible: the lag, plus
+    1..late_max_minutes for a ``late_share`` of minutes, NEVER in the gaps; None when
+    every minute is on time (the plain lag, computed without a list)."""
+    if params.late_share <= 0 and params.gaps_per_day <= 0:
+        return None
+    # Two streams, so that the gaps do not move when the share of late minutes changes.
+    late = random.Random(f"{params.publication_seed}-late")
+    gaps = random.Random(f"{params.publication_seed}-gaps")
+    on_time = 1 + params.metrics_lag_minutes
+    visible = [k + on_time for k in range(minutes)]
+    if params.late_share > 0:
+        for k in range(minutes):
+            if late.random() < params.late_share:
+                visible[k] += late.randint(1, max(1, params.late_max_minutes))
+    gap_chance = params.gaps_per_day / MINUTES_PER_DAY
+    k = 0
+    while k < minutes and gap_chance > 0:
+        if gaps.random() < gap_chance:
+            length = gaps.randint(1, max(1, params.gap_max_minutes))
+            for j in range(k, min(minutes, k + length)):
+                visible[j] = NEVER
+            k += length
+        k += 1
+    return visible
 
 
 class SimClock:

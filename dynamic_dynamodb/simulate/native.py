@@ -12,7 +12,10 @@ thresholds that follow the current provisioned capacity:
 
 It sees consumed capacity only (never throttled demand) and is subject to the
 table's UPDATING lag and decrease rule like any other client: a refused decrease
-is simply not made.
+is simply not made. With the model's late or lost CloudWatch minutes, an alarm
+whose points are not all published keeps its state. (A minute without traffic is a
+point of 0 here; real CloudWatch publishes none, and AWS documents that its scaling
+then does not scale in an idle table: this model is kinder to native scaling.)
 
 Three details are not documented by AWS; each is a ``NativeSettings`` option
 (defaults in brackets):
@@ -110,17 +113,25 @@ class NativeTargetTracking:
         first = self.fresh_from if s.fresh_points_only else 0
         high = s.target_percent / 100.0 * capacity * 60.0
         out_from = newest - s.scale_out_points
-        if out_from >= first and all(points[k] > high for k in range(out_from, newest)):
+        if out_from >= first and self._published(out_from, newest) and all(
+                points[k] > high for k in range(out_from, newest)):
             basis = (points[newest - 1] if s.scale_out_from == "newest"
                      else max(points[out_from:newest]))
             wanted = self._wanted(basis)
             return wanted if wanted > capacity else None
         low = (s.target_percent - s.scale_in_gap) / 100.0 * capacity * 60.0
         in_from = newest - s.scale_in_points
-        if in_from >= first and all(points[k] < low for k in range(in_from, newest)):
+        if in_from >= first and self._published(in_from, newest) and all(
+                points[k] < low for k in range(in_from, newest)):
             wanted = self._wanted(max(points[in_from:newest]))
             return wanted if wanted < capacity else None
         return None
+
+    def _published(self, first: int, end: int) -> bool:
+        """Whether every point of [first, end) is published: an alarm whose newest points
+        are late (or lost) keeps its state until they arrive (a lost point never does)."""
+        table = self.table
+        return table.visible_at is None or all(table.visible(k) for k in range(first, end))
 
     def _update(self, capacity: int) -> None:
         table = self.table
