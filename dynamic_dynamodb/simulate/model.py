@@ -243,17 +243,15 @@ class SimulatedTable:
         datapoint has its value; a minute without one (no traffic, not published yet,
         or lost) is 0 when a later minute of the window has a datapoint or when it ended
         ``publication_allowance_minutes`` or more ago, and None (unknown) otherwise.
-        Minutes before the trace had no traffic (0); minutes not yet served are None."""
+        Minutes before the trace and minutes not yet served are None: the trace does
+        not say what the table served before it started."""
         now = self.minute
         allowance = self.params.publication_allowance_minutes
         out: list[float | None] = [None] * length
         later_point = False
         for i in range(length - 1, -1, -1):
             k = first + i
-            if k < 0:
-                out[i] = 0.0
-                continue
-            if k >= now:
+            if k < 0 or k >= now:
                 continue
             consumed, throttled = self.consumed_sum[k], self.throttle_events[k]
             if (consumed > 0 or throttled > 0) and self.visible(k):

@@ -67,8 +67,8 @@ VIEWS = [
     # ended 5 or more minutes ago (2, 3, 4) are 0; 5..9 unknown.
     ("quiet-tail-is-unknown-within-the-allowance", [5.0, 5.0] + [0.0] * 8, 10, 0, 10,
      [5.0, 5.0, 0.0, 0.0, 0.0, None, None, None, None, None]),
-    # Before the trace there was no traffic.
-    ("before-the-trace-is-zero", [5.0] * 6, 6, -2, 4, [0.0, 0.0, 5.0, 5.0]),
+    # The trace does not say what the table served before it: unknown, never 0.
+    ("before-the-trace-is-unknown", [5.0] * 6, 6, -2, 4, [None, None, 5.0, 5.0]),
 ]
 
 
