@@ -62,6 +62,9 @@ class Adaptive:
     menu: list[policy_v2.Params]
     days: int = 3
     warmup: int = 120
+    # Another candidate replaces the running one only when its max(u, v) is lower by
+    # this much (a day's replay is noisy; switching has its own cost).
+    switch_margin: float = 0.0
     window: int = 10
     # Research only: replays shared between runs, keyed by (trace, day, candidate).
     cache: dict[tuple[str, int, str], DayFigures] | None = None
@@ -125,6 +128,11 @@ class Adaptive:
             if best is None or rank < best[0]:
                 best = (rank, i, t, c)
         assert best is not None
+        if best[1] != self.chosen and self.switch_margin > 0:
+            t, c = pooled(self.scores[self.chosen])
+            u, v = goal.score(Figures(t, c, 0, 0))
+            if max(u, v) - best[0][0] < self.switch_margin:
+                best = ((max(u, v), u + v), self.chosen, t, c)
         _, i, t, c = best
         self.chosen = i
         self.inner.p = self.menu[i]

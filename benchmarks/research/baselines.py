@@ -78,6 +78,12 @@ class Goal:
         return f.throttled_percent <= self.t70 and f.cost_ratio <= self.c90
 
     def below_line(self, f: Figures) -> bool:
+        """Strictly below the straight line through native 70 % and 90 % in (throttled %,
+        cost). When both throttle the same (e.g. nothing), the line is vertical: below
+        it is throttling less, or as little at a lower cost than native 90 %'s."""
+        if self.t90 == self.t70:
+            t = f.throttled_percent
+            return t < self.t70 or (t <= self.t70 and f.cost_ratio < self.c90)
         u, v = self.score(f)
         return u + v < 1
 

@@ -91,11 +91,18 @@ class Params:
     drop_ratio: float = 0.0
     drop_minutes: int = 3
     drift_hourly: bool = False
+    # The burst floor forgets the minutes before the last drop (the end of a job is a
+    # new regime, not a surge to keep capacity for).
+    floor_since_drop: bool = False
     # Minutes of known demand before any decrease (the cold start): at least hold_minutes.
     min_known: int = 5
 
     def key(self) -> str:
-        return "v2:" + ",".join(f"{k}={v}" for k, v in sorted(asdict(self).items()))
+        """The constants that differ from the defaults (bump the prefix when the code
+        changes what a constant does)."""
+        default = asdict(Params())
+        return "v2:" + ",".join(f"{k}={v}" for k, v in sorted(asdict(self).items())
+                                if default[k] != v)
 
 
 @dataclass
@@ -118,6 +125,7 @@ class V2:
         self.buckets: list[float] = []  # per 5 minutes: the highest demand
         self.trust = _Trust()
         self.last_increase = -10**9
+        self.drop_from = -1  # the first minute of the last drop seen
         self.last_reason = ""
 
     # -- what is known ----------------------------------------------------------------
@@ -158,7 +166,10 @@ class V2:
         p = self.p
         if p.burst_div <= 0:
             return 0.0
-        span = sorted(self._span(n, p.burst_minutes))
+        minutes = p.burst_minutes
+        if p.floor_since_drop and self.drop_from >= 0:
+            minutes = min(minutes, n - self.drop_from + 1)
+        span = sorted(self._span(n, minutes))
         return span[min(len(span) - 1, int(p.burst_q * len(span)))] / p.burst_div
 
     def _seasonal(self, m: int) -> float:
@@ -190,6 +201,10 @@ class V2:
         p = self.p
         d = self.d
         cap = facts.capacity
+        if (p.floor_since_drop and p.drop_ratio > 0
+                and n - p.drop_minutes + 1 >= self.first_known
+                and max(self._span(n, p.drop_minutes)) < p.drop_ratio * cap):
+            self.drop_from = n - p.drop_minutes + 1
         recent = self._span(n, p.level_minutes)
         if p.level_stat == "max":
             level = max(recent)
