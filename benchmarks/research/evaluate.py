@@ -82,20 +82,27 @@ def parse_params(items: list[str]) -> dict[str, object]:
     return out
 
 
-def main(argv: list[str]) -> int:
-    import policy_v2
-
+def split_args(argv: list[str]) -> tuple[str | None, bool, list[str]]:
+    """(--set GROUP, --late, the other arguments)."""
     group = None
-    params = None
+    late = False
     rest = []
     it = iter(argv)
     for a in it:
         if a == "--set":
             group = next(it)
         elif a == "--late":
-            params = LATE
+            late = True
         else:
             rest.append(a)
+    return group, late, rest
+
+
+def main(argv: list[str]) -> int:
+    import policy_v2
+
+    group, late, rest = split_args(argv)
+    params = LATE if late else None
     p = policy_v2.Params(**parse_params(rest))  # type: ignore[arg-type]
     scores = report(p.key(), lambda: policy_v2.V2(p), corpus.cases(group), params)
     print(summary(scores))

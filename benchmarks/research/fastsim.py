@@ -29,6 +29,21 @@ INTERVAL = 60
 ALLOWANCE = 5
 
 
+def serve(d: float, cap: int, bucket: float) -> tuple[float, float]:
+    """(served, bucket after) for a minute of demand ``d`` on capacity ``cap``: unused
+    capacity fills the bucket (at most BURST_SECONDS of capacity), a minute above
+    capacity draws from it."""
+    if d <= cap:
+        return d, min(bucket + (cap - d) * 60.0, BURST_SECONDS * cap)
+    drawn = min((d - cap) * 60.0, bucket)
+    return cap + drawn / 60.0, bucket - drawn
+
+
+def decrease_refused(used: int, last_decrease: int | None, m: int) -> bool:
+    """DynamoDB's rule: 4 decreases a UTC day, then one an hour since the last."""
+    return used >= FREE and last_decrease is not None and m - last_decrease < INTERVAL
+
+
 def replay(demand: list[float] | tuple[float, ...], start: int, policy: object,
            day_offset: int = 0, score_from: int = 0) -> Figures:
     """Replay ``demand`` (units/s per minute) under ``policy`` (with ``know(k, v)`` and
@@ -76,7 +91,7 @@ def replay(demand: list[float] | tuple[float, ...], start: int, policy: object,
             wanted = answer[0]
             ok = True
             if wanted < cap:
-                if used >= FREE and last_decrease is not None and m - last_decrease < INTERVAL:
+                if decrease_refused(used, last_decrease, m):
                     ok = False
                 else:
                     decreases = used + 1
@@ -87,13 +102,7 @@ def replay(demand: list[float] | tuple[float, ...], start: int, policy: object,
                 updates += 1
                 pending_at, pending_cap = m + UPDATE_LAG, wanted
         d = demand[m]
-        if d <= cap:
-            served = d
-            bucket = min(bucket + (cap - d) * 60.0, BURST_SECONDS * cap)
-        else:
-            drawn = min((d - cap) * 60.0, bucket)
-            bucket -= drawn
-            served = cap + drawn / 60.0
+        served, bucket = serve(d, cap, bucket)
         consumed_sum = served * 60.0
         events = (d - served) * 60.0
         value[m] = (consumed_sum + events) / 60.0
@@ -157,8 +166,7 @@ def replay_native(demand: list[float] | tuple[float, ...], start: int, target: f
                 if wanted < cap:
                     day = (day_offset + m) // 1440
                     used = decreases if decrease_day == day else 0
-                    if (used >= FREE and last_decrease is not None
-                            and m - last_decrease < INTERVAL):
+                    if decrease_refused(used, last_decrease, m):
                         ok = False
                     else:
                         decreases = used + 1
@@ -170,13 +178,7 @@ def replay_native(demand: list[float] | tuple[float, ...], start: int, target: f
                     pending_at, pending_cap = m + UPDATE_LAG, wanted
                     fresh_from = m + UPDATE_LAG
         d = demand[m]
-        if d <= cap:
-            served = d
-            bucket = min(bucket + (cap - d) * 60.0, BURST_SECONDS * cap)
-        else:
-            drawn = min((d - cap) * 60.0, bucket)
-            bucket -= drawn
-            served = cap + drawn / 60.0
+        served, bucket = serve(d, cap, bucket)
         points[m] = served * 60.0
         if m >= score_from:
             provisioned += cap

@@ -16,7 +16,7 @@ sys.path.insert(0, str(HERE))
 
 import corpus  # noqa: E402
 import policy_v2  # noqa: E402
-from evaluate import LATE, parse_params, report  # noqa: E402
+from evaluate import LATE, parse_params, report, split_args  # noqa: E402
 
 BASES: dict[str, dict[str, object]] = {}
 
@@ -44,17 +44,7 @@ def line(spec: str, group: str | None, late: bool) -> str:
 
 
 def main(argv: list[str]) -> int:
-    group = None
-    late = False
-    specs = []
-    it = iter(argv)
-    for a in it:
-        if a == "--set":
-            group = next(it)
-        elif a == "--late":
-            late = True
-        else:
-            specs.append(a)
+    group, late, specs = split_args(argv)
     for spec in specs:
         print(line(spec, group, late), flush=True)
     return 0
