@@ -13,7 +13,8 @@ README ("Simulating a policy on your own traffic"):
   capacity unit (a simplification: DynamoDB counts throttled requests). Optionally
   (``late_share``, ``gaps_per_day``; off by default) a seeded share of minutes is
   published 1..``late_max_minutes`` later still, and a few runs of minutes are never
-  published; see "CloudWatch publication" below.
+  published (``publication_schedule``, ``CLOUDWATCH_LATE``); ``demand_view`` reads a
+  minute without a datapoint as issue 11 defines.
 * UpdateTable takes effect ``update_lag_minutes`` later; the table is UPDATING
   meanwhile and another UpdateTable gets ResourceInUseException.
 * Decreases: ``free_decreases_per_day`` per UTC day, then one per
@@ -57,7 +58,7 @@ class ModelParams:
     decrease_interval_seconds: int = 3600
     # The burst bucket at the start, in seconds of the start capacity (0: empty).
     initial_burst_seconds: float = 0.0
-    # CloudWatch publication beyond the lag (see "CloudWatch publication" below): the
+    # CloudWatch publication beyond the lag (see publication_schedule): the
     # share of minutes published 1..late_max_minutes (uniform) later than the lag; the
     # expected number a day of runs of 1..gap_max_minutes minutes never published; the
     # seed of both draws. The defaults publish every minute exactly at the lag.
