@@ -3,14 +3,15 @@
 For each size N: N tables, each with one GSI (both scaled), with a few minutes of
 consumed-capacity metrics; every tenth table runs hot so that some UpdateTable calls
 happen. Then one child process, which is the daemon and nothing else, builds the real
-Scheduler (``runner.build_scheduler``: real boto3 clients, real HTTP) and runs two
+Scheduler (``runner.build_scheduler``: real boto3 clients, real HTTP), tunes the
+garbage collector as the daemon does (``service.wiring.settle_gc``) and runs two
 cycles; it reports each cycle's wall time, CPU time (all its threads) and AWS calls by
 operation, and its peak resident memory (VmHWM).
 
 The servers run in their own processes so that their work is not counted as the
 daemon's: DynamoDB is the project's launcher (moto plus DynamoDB's UpdateTable rules),
 reached through ``AWS_ENDPOINT_URL_DYNAMODB``; CloudWatch is
-``dynamic_dynamodb.testing.fast_cloudwatch`` (moto's CloudWatch scans every stored
+``dynamic_dynamodb.localaws.fast_cloudwatch`` (moto's CloudWatch scans every stored
 datapoint per query and would be what is measured), reached through
 ``AWS_ENDPOINT_URL_CLOUDWATCH``. Both per-service variables are what a user would set.
 
@@ -65,7 +66,9 @@ def run_daemon(cycles: int, log_file: str, cpus: set[int] | None,
     started_cpu, started_wall = time.process_time(), time.perf_counter()
     import resource
 
-    from dynamic_dynamodb.runner import build_scheduler, setup_logging
+    from dynamic_dynamodb.logsetup import setup_logging
+    from dynamic_dynamodb.runner import build_scheduler
+    from dynamic_dynamodb.service.wiring import settle_gc
     from dynamic_dynamodb.settings import (
         Config,
         GlobalConfig,
@@ -80,6 +83,7 @@ def run_daemon(cycles: int, log_file: str, cpus: set[int] | None,
                     tables=(TablePolicy(key=PREFIX,
                                         gsis=(GsiPolicy(key=".*", table_key=PREFIX),)),))
     scheduler = build_scheduler(config)
+    settle_gc()  # as the daemon's process does once its Scheduler is built
     startup = {"cpu_s": time.process_time() - started_cpu,
                "wall_s": time.perf_counter() - started_wall}
     results = []
@@ -123,7 +127,7 @@ def serve_launcher_keepalive(host: str = "127.0.0.1", describe_cache: bool = Tru
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
     from urllib.parse import unquote
 
-    from dynamic_dynamodb.testing.launcher import build_app
+    from dynamic_dynamodb.localaws.app import build_app
 
     app = build_app()
     describe_target = "DynamoDB_20120810.DescribeTable"
@@ -266,7 +270,7 @@ def split_cpus() -> tuple[set[int] | None, set[int] | None]:
 
 
 def _create_tables(ddb: Any, count: int) -> None:
-    from dynamic_dynamodb.testing.seed import create_table
+    from dynamic_dynamodb.localaws.seed import create_table
 
     def create(i: int) -> None:
         create_table(ddb, f"{PREFIX}{i:04d}", CAPACITY, CAPACITY, [(GSI, CAPACITY, CAPACITY)])
@@ -276,7 +280,7 @@ def _create_tables(ddb: Any, count: int) -> None:
 
 
 def _seed(cw: Any, count: int) -> None:
-    from dynamic_dynamodb.testing.seed import seed_metrics
+    from dynamic_dynamodb.localaws.seed import seed_metrics
 
     def seed(i: int) -> None:
         table = f"{PREFIX}{i:04d}"
@@ -295,9 +299,9 @@ def measure(size: int, cycles: int, launcher_url: str, cloudwatch_url: str,
     import boto3
     from botocore.config import Config as BotoConfig
 
-    from dynamic_dynamodb.testing.control import LauncherControl
-    from dynamic_dynamodb.testing.fast_cloudwatch import control_reset, control_stats
-    from dynamic_dynamodb.testing.launcher import isolated_environ
+    from dynamic_dynamodb.localaws.control import LauncherControl
+    from dynamic_dynamodb.localaws.environment import isolated_environ
+    from dynamic_dynamodb.localaws.fast_cloudwatch import control_reset, control_stats
 
     LauncherControl(launcher_url).reset()
     control_reset(cloudwatch_url)
@@ -401,8 +405,8 @@ def main(argv: list[str] | None = None) -> int:
     if not sizes or min(sizes) < 1 or args.cycles < 1:
         parser.error("sizes and --cycles must be at least 1")
 
-    from dynamic_dynamodb.testing.fast_cloudwatch import FastCloudWatchProcess
-    from dynamic_dynamodb.testing.launcher import isolated_environ
+    from dynamic_dynamodb.localaws.environment import isolated_environ
+    from dynamic_dynamodb.localaws.fast_cloudwatch import FastCloudWatchProcess
 
     results = []
     with tempfile.TemporaryDirectory(prefix="many-tables-") as scratch:

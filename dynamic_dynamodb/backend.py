@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from dynamic_dynamodb.core.types import Decision, ResourceId, ScaleEvent, TableState, Usage
+from dynamic_dynamodb.settings import DEFAULT_PUBLICATION_ALLOWANCE_MINUTES
 
 
 @dataclass(frozen=True)
@@ -18,14 +19,15 @@ class MetricRequest:
     resource: ResourceId
     window_start_minutes: int
     window_minutes: int
+    # A minute without a datapoint older than this is idle, else not known yet.
+    publication_allowance_minutes: int = DEFAULT_PUBLICATION_ALLOWANCE_MINUTES
 
-
-@dataclass(frozen=True)
-class UpdateResult:
-    """What UpdateTable did: the decisions applied (after any fallback) and a note."""
-
-    applied: tuple[Decision, ...]
-    note: str = ""
+    def window(self, now: datetime) -> tuple[datetime, datetime]:
+        """[start, end) on whole minutes: from ``window_start_minutes`` ago, for
+        ``window_minutes``."""
+        floor = now.replace(second=0, microsecond=0)
+        start = floor - timedelta(minutes=self.window_start_minutes)
+        return start, start + timedelta(minutes=self.window_minutes)
 
 
 class TablesApi(Protocol):
@@ -33,7 +35,10 @@ class TablesApi(Protocol):
 
     def describe(self, table: str) -> TableState: ...
 
-    def update(self, table: str, decisions: Sequence[Decision]) -> UpdateResult: ...
+    def update(self, table: str, decisions: Sequence[Decision]) -> None:
+        """One UpdateTable for the decisions that change something; a refusal raises
+        AwsError with DynamoDB's code (e.g. LimitExceededException)."""
+        ...
 
     def autoscaling_managed(self, tables: Sequence[str]) -> set[ResourceId]: ...
 

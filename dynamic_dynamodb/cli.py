@@ -6,15 +6,23 @@ Exit codes: 0 ok; 1 runtime failure (AWS unreachable, a table failed in
 
 from __future__ import annotations
 
+import json
+import os
 import sys
-import threading
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from dynamic_dynamodb import __version__
-from dynamic_dynamodb.config.loader import from_command_line
+from dynamic_dynamodb.cli_options import (
+    GroupedHelpGroup,
+    build_config,
+    config_options,
+    example_config_option,
+)
+from dynamic_dynamodb.config import options
 from dynamic_dynamodb.errors import (
     EXIT_OK,
     EXIT_RUNTIME,
@@ -23,61 +31,19 @@ from dynamic_dynamodb.errors import (
     ConfigError,
     DynamicDynamoDBError,
 )
+from dynamic_dynamodb.service.errors import StartFailed, StillRunning
 from dynamic_dynamodb.settings import Config
 
-# Table options offered as flags: the original's, plus the newer scaling ones.
-TABLE_FLAGS = [
-    f"{opt}"
-    for rw, r_w in (("reads", "read"), ("writes", "write"))
-    for opt in (
-        f"{rw}-upper-threshold", f"{rw}-lower-threshold", f"throttled-{rw}-upper-threshold",
-        f"increase-{rw}-with", f"decrease-{rw}-with", f"increase-{rw}-unit",
-        f"decrease-{rw}-unit", f"min-provisioned-{rw}", f"max-provisioned-{rw}",
-        f"num-{r_w}-checks-before-scale-down", f"num-{r_w}-checks-reset-percent",
-        f"allow-scaling-down-{rw}-on-0-percent", f"target-{rw}-utilisation",
-    )
-] + ["scaling-mode", "maintenance-windows", "always-decrease-rw-together",
-     "lookback-window-start", "lookback-period", "sns-topic-arn", "sns-message-types"]
-GLOBAL_FLAGS = ["region", "profile", "check-interval", "aws-access-key-id",
-                "aws-secret-access-key", "circuit-breaker-url", "circuit-breaker-timeout",
-                "describe-concurrency", "connect-timeout", "read-timeout", "max-attempts"]
-LOGGING_FLAGS = ["log-level", "log-file", "log-config-file", "log-format"]
-
-_SHORT = {"region": "-r", "table-name": "-t", "config": "-c"}
+if TYPE_CHECKING:  # imported where used: --help and --version stay quick
+    from dynamic_dynamodb.loop import CycleReport
+    from dynamic_dynamodb.service.daemon import PidFile
+    from dynamic_dynamodb.service.options import DaemonOptions, ServiceOptions
 
 
-def _param(name: str) -> str:
-    return name.replace("-", "_")
-
-
-def config_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """The flags that build a configuration (shared by the daemon, status and simulate)."""
-    for name in reversed(TABLE_FLAGS + GLOBAL_FLAGS + LOGGING_FLAGS):
-        decls = [f"--{name}"] + ([_SHORT[name]] if name in _SHORT else [])
-        fn = click.option(*decls, _param(name), metavar="VALUE", default=None,
-                          help=f"see example-config.conf: {name}")(fn)
-    fn = click.option("--table-name", "-t", "table_name", metavar="REGEX",
-                      help="table(s) to manage: a regex matched from the start of the name; "
-                           "replaces the config file's tables")(fn)
-    fn = click.option("--config", "-c", "config_file", metavar="FILE",
-                      type=click.Path(dir_okay=False),
-                      help="INI configuration file (the original's format)")(fn)
-    return fn
-
-
-def build_config(params: dict[str, Any], **runtime: Any) -> Config:
-    def pick(names: list[str]) -> dict[str, str]:
-        return {n: str(params[_param(n)]) for n in names if params.get(_param(n)) is not None}
-
-    return from_command_line(
-        params.get("table_name"), pick(TABLE_FLAGS), pick(GLOBAL_FLAGS), pick(LOGGING_FLAGS),
-        runtime=runtime, config_file=params.get("config_file"))
-
-
-@click.group(invoke_without_command=True,
+@click.group(cls=GroupedHelpGroup, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"],
                                "max_content_width": 100})
-@config_options
+@config_options(options.DAEMON)
 @click.option("--dry-run", is_flag=True, help="log what would change; change nothing")
 @click.option("--run-once", is_flag=True, help="one cycle, then exit (0 if every table "
                                                "was handled)")
@@ -91,6 +57,7 @@ def build_config(params: dict[str, Any], **runtime: Any) -> Config:
               help="directory of the daemon's pid file")
 @click.option("--metrics-port", type=click.IntRange(0, 65535), default=None,
               help="serve Prometheus metrics on this port (needs prometheus-client)")
+@example_config_option
 @click.version_option(__version__, "--version", prog_name="dynamic-dynamodb")
 @click.pass_context
 def cli(ctx: click.Context, **params: Any) -> int:
@@ -100,42 +67,166 @@ def cli(ctx: click.Context, **params: Any) -> int:
     consumed and throttled capacity of each matching table (and GSI) from
     CloudWatch, decides, and calls UpdateTable.
     """
+    _refuse_conflicting_actions(ctx, params)
     if ctx.invoked_subcommand is not None:
         ctx.obj = params
         return EXIT_OK
-    if params["daemon"] in ("stop",):
-        from dynamic_dynamodb import daemon
+    from dynamic_dynamodb.service.options import DaemonOptions, ServiceOptions
 
-        return daemon.stop(params["pid_file_dir"], params["instance"])
-    config = build_config(params, dry_run=params["dry_run"])
+    action = params["daemon"]
+    daemon_options = DaemonOptions(params["instance"], params["pid_file_dir"], ServiceOptions(
+        run_once=params["run_once"], metrics_port=params["metrics_port"]))
+    if action == "stop":
+        return stop_daemon(daemon_options)
+    if action in ("start", "restart") and params["config_file"]:
+        # The daemon works in /: SIGHUP must read the file the caller named.
+        params = dict(params, config_file=os.path.abspath(params["config_file"]))
+
+    def load_config() -> Config:
+        """The configuration from these flags and file: now, and again on SIGHUP."""
+        return build_config(params, dry_run=params["dry_run"])
+
+    config = load_config()
     if params["show_config"]:
         from dynamic_dynamodb.config.show import show_config
+        from dynamic_dynamodb.cost import estimate_for_config
+        from dynamic_dynamodb.fleet.sessions import default_region
+        from dynamic_dynamodb.fleet.targets import plan_targets
 
-        click.echo(show_config(config))
+        # Each account in each region, as it will be served (regions not configured
+        # are resolved from the local AWS configuration; nothing is called).
+        targets = [{"target": target.id, "tables": [table.key for table in target.config.tables]}
+                   for target in plan_targets(config, default_region)]
+        click.echo(show_config(config, {"cost_estimate": estimate_for_config(config),
+                                        "targets": targets}))
         return EXIT_OK
-    if params["daemon"]:
-        from dynamic_dynamodb import daemon
+    if action == "restart":
+        # The new configuration was built first: a broken one leaves the daemon alone.
+        stop_daemon(daemon_options)  # raises when the running one cannot be stopped
+        return start_daemon(config, load_config, daemon_options)
+    if action == "start":
+        return start_daemon(config, load_config, daemon_options)
+    if action in ("foreground", "fg"):
+        return run_daemon_foreground(config, load_config, daemon_options)
+    return run_foreground(config, load_config, daemon_options.service)
 
-        return daemon.control(params["daemon"], config, params)
-    return run_foreground(config, params["run_once"], params.get("metrics_port"),
-                          load_config=lambda: build_config(params, dry_run=params["dry_run"]))
+
+def _refuse_conflicting_actions(ctx: click.Context, params: dict[str, Any]) -> None:
+    """Flags that each ask for something different are a usage error, not a guess."""
+    action = params["daemon"]
+    if ctx.invoked_subcommand is not None:
+        given = [flag for flag, value in (("--show-config", params["show_config"]),
+                                          (f"--daemon {action}", action),
+                                          ("--run-once", params["run_once"])) if value]
+        if given:
+            raise click.UsageError(f"{given[0]} cannot be combined with the "
+                                   f"{ctx.invoked_subcommand} command", ctx)
+        return
+    if params["show_config"] and (action or params["run_once"]):
+        other = f"--daemon {action}" if action else "--run-once"
+        raise click.UsageError(f"--show-config cannot be combined with {other}: it prints "
+                               f"the configuration and exits", ctx)
+    if params["run_once"] and action in ("start", "restart"):
+        raise click.UsageError("--run-once cannot be combined with --daemon start or restart "
+                               "(use --daemon foreground --run-once)", ctx)
+    if params["run_once"] and action == "stop":
+        raise click.UsageError("--run-once cannot be combined with --daemon stop", ctx)
 
 
-def run_foreground(config: Config, run_once: bool, metrics_port: int | None = None,
-                   stop: threading.Event | None = None,
-                   load_config: Callable[[], Config] | None = None) -> int:
+def _run_result(report: CycleReport, options: ServiceOptions) -> int:
+    """A run ends 0 when stopped; ``--run-once`` ends 1 unless every table was handled."""
+    return EXIT_RUNTIME if options.run_once and not report.ok else EXIT_OK
+
+
+def run_foreground(config: Config, load_config: Callable[[], Config],
+                   options: ServiceOptions) -> int:
     """Run the Scheduler in this process until SIGTERM/SIGINT (or one cycle).
 
-    SIGHUP calls ``load_config`` between cycles and swaps the result in when valid.
+    SIGHUP calls ``load_config`` before the next cycle and swaps the result in when valid.
     """
-    from dynamic_dynamodb.service import serve
+    from dynamic_dynamodb.service.wiring import serve
 
-    return serve(config, run_once=run_once, metrics_port=metrics_port,
-                 load_config=load_config, stop=stop)
+    return _run_result(serve(config, options, load_config=load_config), options)
+
+
+# -- --daemon: what happened, said here ---------------------------------------------
+def stop_daemon(options: DaemonOptions, timeout: float | None = None) -> int:
+    """``--daemon stop`` (and restart's first half): says what it did."""
+    from dynamic_dynamodb.service import daemon
+    from dynamic_dynamodb.service.daemon import StopOutcome
+
+    name = options.name
+    try:
+        stopped = daemon.stop(options) if timeout is None else daemon.stop(options, timeout)
+    except StillRunning as exc:
+        _say_sigkill(name, exc.pid, exc.timeout)
+        raise
+    pid = stopped.pid or "?"
+    if stopped.outcome is StopOutcome.NOT_RUNNING:
+        click.echo(f"{name} is not running (no pid file {stopped.path})")
+    elif stopped.outcome is StopOutcome.STALE:
+        click.echo(f"{name} is not running; removed the stale pid file {stopped.path} "
+                   f"(pid {pid} is gone)")
+    elif stopped.outcome is StopOutcome.STOPPED:
+        click.echo(f"{name} stopped (pid {pid})")
+    else:
+        _say_sigkill(name, pid, stopped.timeout)
+        click.echo(f"{name} killed (pid {pid})")
+    return EXIT_OK
+
+
+def _say_sigkill(name: str, pid: int | str, timeout: float) -> None:
+    click.echo(f"{name} (pid {pid}) did not stop within {timeout:g} s of SIGTERM; sending "
+               f"SIGKILL", err=True)
+
+
+def _free_pid_file(options: DaemonOptions) -> PidFile:
+    from dynamic_dynamodb.service import daemon
+
+    pid_file = daemon.free_pid_file(options)
+    if pid_file.removed_stale:
+        click.echo(f"removed a stale pid file {pid_file.path} (pid "
+                   f"{pid_file.stale_pid or '?'} is not running)",
+                   err=True)
+    return pid_file
+
+
+def start_daemon(config: Config, load_config: Callable[[], Config],
+                 options: DaemonOptions) -> int:
+    """``--daemon start``: returns once the daemon has run its first cycle."""
+    from dynamic_dynamodb.service import daemon
+
+    pid_file = _free_pid_file(options)
+    if not config.logging.file and not config.logging.config_file:
+        click.echo("warning: no --log-file or --log-config-file: the daemon's log is "
+                   "discarded", err=True)
+    started = daemon.start(pid_file, config, load_config, options.service)
+    if started.status is None:
+        click.echo(f"{options.name} started (pid {started.pid}) but has not finished its "
+                   f"first cycle within {started.waited:g} s; see its log", err=True)
+        return EXIT_OK
+    click.echo(f"{options.name} started: pid {started.pid}, pid file {started.path}; "
+               f"{started.status}")
+    if started.first_cycle_error:
+        click.echo(f"warning: the first cycle failed and will be retried: "
+                   f"{started.first_cycle_error}", err=True)
+    for table, why in started.failed_tables.items():
+        click.echo(f"warning: {table}: {why}", err=True)
+    return EXIT_OK
+
+
+def run_daemon_foreground(config: Config, load_config: Callable[[], Config],
+                          options: DaemonOptions) -> int:
+    """``--daemon foreground``: this process, the instance's pid lock, the daemon's signals."""
+    from dynamic_dynamodb.service import daemon
+
+    pid_file = _free_pid_file(options)
+    report = daemon.foreground(pid_file, config, load_config, options.service)
+    return _run_result(report, options.service)
 
 
 @cli.command()
-@config_options
+@config_options(options.STATUS)
 @click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
 @click.pass_context
 def status(ctx: click.Context, as_json: bool, **params: Any) -> int:
@@ -143,10 +234,28 @@ def status(ctx: click.Context, as_json: bool, **params: Any) -> int:
     capacity, utilisation, what the next cycle would do and why, and the decreases
     left today. Runs one dry-run cycle: changes nothing, notifies nobody.
     """
-    from dynamic_dynamodb.status import run_status
+    from dynamic_dynamodb.status import (
+        as_dict,
+        lease_owners,
+        render_leases,
+        render_table,
+        status_report,
+    )
 
     merged = {**(ctx.obj or {}), **{k: v for k, v in params.items() if v is not None}}
-    return run_status(build_config(merged, dry_run=True), as_json)
+    # A cycle that fails as a whole (AWS unreachable, no credentials) raises: main()
+    # says so once and exits 1; a table that failed is shown in the output.
+    config = build_config(merged, dry_run=True)
+    report = status_report(config)
+    lease_table = config.global_.lease_table
+    owners = lease_owners(config) if lease_table else None
+    if as_json:
+        click.echo(json.dumps(as_dict(report, owners), indent=2))
+    else:
+        click.echo(render_table(report, owners))
+        if lease_table and owners is not None:
+            click.echo(render_leases(lease_table, owners, time.time()))
+    return EXIT_OK if report.ok else EXIT_RUNTIME
 
 
 @cli.command()
@@ -166,7 +275,7 @@ def demo(minutes: int, speed: float) -> int:
 
 
 @cli.command()
-@config_options
+@config_options(options.SIMULATE)
 @click.argument("trace", type=click.Path(exists=True, dir_okay=False))
 @click.option("--step", default=1, show_default=True, type=click.IntRange(1, 1440),
               help="minutes between rows (a row holds its value for each minute it covers)")
@@ -241,6 +350,9 @@ def main(argv: list[str] | None = None) -> None:
     except ConfigError as exc:
         click.echo(exc.report(), err=True)
         code = EXIT_USAGE
+    except StartFailed as exc:  # the daemon's own report; its configuration: exit 2
+        click.echo(f"error: {exc}", err=True)
+        code = EXIT_USAGE if exc.config_error else EXIT_RUNTIME
     except AwsError as exc:
         click.echo(f"error: {exc}", err=True)
         code = EXIT_RUNTIME

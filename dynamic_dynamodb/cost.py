@@ -19,9 +19,11 @@ for what it found, once, after its first cycle.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from dynamic_dynamodb.core.types import ResourceId
 from dynamic_dynamodb.settings import Config
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,23 @@ def log_line(check_interval: int, tables: int, gsis: int) -> str:
 
 def log_estimate(check_interval: int, tables: int, gsis: int) -> None:
     log.info("%s", log_line(check_interval, tables, gsis))
+
+
+class FirstEstimate:
+    """Logs the estimate for the first cycle that finds something to scale, once."""
+
+    def __init__(self) -> None:
+        self._logged = False
+
+    def found(self, check_interval: int, resources: Iterable[ResourceId]) -> None:
+        if self._logged:
+            return
+        found = list(resources)
+        if not found:
+            return
+        self._logged = True
+        tables = sum(1 for rid in found if rid.index is None)
+        log_estimate(check_interval, tables, len(found) - tables)
 
 
 def estimate_for_config(config: Config) -> dict[str, Any]:

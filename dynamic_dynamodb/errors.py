@@ -39,7 +39,7 @@ class DynamicDynamoDBError(Exception):
 class ConfigError(DynamicDynamoDBError):
     """The configuration is invalid; carries every problem found, not just the first."""
 
-    def __init__(self, problems: list[Problem] | Problem | str):
+    def __init__(self, problems: list[Problem] | Problem | str) -> None:
         if isinstance(problems, str):
             problems = [Problem(problems)]
         elif isinstance(problems, Problem):
@@ -58,7 +58,7 @@ class ConfigError(DynamicDynamoDBError):
 class AwsError(DynamicDynamoDBError):
     """An AWS call failed; ``code`` is AWS's error code or a short kind."""
 
-    def __init__(self, message: str, code: str = "Unknown", transient: bool = True):
+    def __init__(self, message: str, code: str = "Unknown", transient: bool = True) -> None:
         super().__init__(message)
         self.code = code
         self.transient = transient
@@ -67,14 +67,14 @@ class AwsError(DynamicDynamoDBError):
 class AwsSetupError(AwsError):
     """AWS cannot be reached at all: no credentials, no region, endpoint unreachable."""
 
-    def __init__(self, message: str, code: str = "Setup"):
+    def __init__(self, message: str, code: str = "Setup") -> None:
         super().__init__(message, code, transient=False)
 
 
 class TableGone(AwsError):
     """The table was deleted between ListTables and DescribeTable."""
 
-    def __init__(self, table: str):
+    def __init__(self, table: str) -> None:
         super().__init__(f"table {table} no longer exists", "ResourceNotFoundException")
 
 

@@ -5,19 +5,24 @@ A cycle lists tables, describes the matching ones (concurrently, bounded), reads
 every resource's metrics in batched calls, checks the circuit breakers, asks the
 pure core for decisions, applies them and reports. A failure in one table is
 logged and that table is retried next cycle; the others go on.
+
+The Scheduler only schedules: the decisions are core/'s, what they look like in a
+log line is report.py's, in a notification notify.py's; the Application Auto Scaling
+facts are cached by coexistence.py and the cost estimate is cost.py's.
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
+from typing import Protocol
 
-from dynamic_dynamodb import cost
 from dynamic_dynamodb.backend import (
     Breaker,
     Clock,
@@ -26,11 +31,12 @@ from dynamic_dynamodb.backend import (
     Notifier,
     TablesApi,
 )
-from dynamic_dynamodb.core.policy import Guards, decide, hold_all
+from dynamic_dynamodb.coexistence import AutoscalingPolicies
+from dynamic_dynamodb.core import fallback
+from dynamic_dynamodb.core.policy import Facts, decide
+from dynamic_dynamodb.core.scope import scope
 from dynamic_dynamodb.core.types import (
     Decision,
-    Direction,
-    Reason,
     ResourceHistory,
     ResourceId,
     ResourceState,
@@ -38,57 +44,84 @@ from dynamic_dynamodb.core.types import (
     TableState,
     Usage,
 )
+from dynamic_dynamodb.cost import FirstEstimate
 from dynamic_dynamodb.errors import AwsError, AwsSetupError, DynamicDynamoDBError
+from dynamic_dynamodb.foreign_watch import ForeignChanges
+from dynamic_dynamodb.notify import failures_event, outcome_events
+from dynamic_dynamodb.report import (
+    CycleReport,
+    Outcome,
+    cycle_failed,
+    format_outcome,
+    table_failed,
+)
 from dynamic_dynamodb.settings import Config, ResourcePolicy, TablePolicy
+
+__all__ = ["CycleReport", "Outcome", "Scheduler", "SystemClock"]
 
 log = logging.getLogger("dynamic_dynamodb")
 
-AUTOSCALING_REFRESH = timedelta(hours=1)
+# The longest the sleep goes without looking at the stop Event when a ``wake`` Event
+# is also watched (a stop set by another thread, not by a signal handler).
+WAKE_SLICE = 0.5
 
 
 class SystemClock:
-    """Wall-clock time; ``wait`` wakes at once when ``stop`` is set."""
+    """Wall-clock time; ``wait`` ends at once when ``stop`` is set, and early (returning
+    False) when ``wake`` is set: a request that should not wait out the interval, such
+    as a SIGHUP, so that the next cycle starts now and serves it in its hooks."""
 
-    def __init__(self, stop: threading.Event | None = None) -> None:
+    def __init__(self, stop: threading.Event | None = None,
+                 wake: threading.Event | None = None) -> None:
         self.stop = stop or threading.Event()
+        self.wake = wake
 
     def now(self) -> datetime:
         return datetime.now(timezone.utc)
 
     def wait(self, seconds: float) -> bool:
-        return self.stop.wait(max(0.0, seconds))
+        if self.wake is None:
+            return self.stop.wait(max(0.0, seconds))
+        deadline = time.monotonic() + max(0.0, seconds)
+        while not self.stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            if self.wake.wait(min(remaining, WAKE_SLICE)):
+                self.wake.clear()
+                return self.stop.is_set()
+        return True
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What happened to one resource in one cycle."""
+class CycleHooks(Protocol):
+    """What runs around each cycle of ``Scheduler.run``: the service's heartbeat,
+    reload, readiness and metrics. Hooks are called in the order given, before and
+    after; a hook that raises is logged and never stops the loop."""
 
-    resource: ResourceId
-    decision: Decision | None
-    usage: Usage | None
-    applied: bool = False
-    error: str | None = None
-    note: str = ""
-    # What DescribeTable said (decrease bookkeeping for ``status``); None in old reports.
-    state: ResourceState | None = None
+    def before_cycle(self, config: Config) -> Config:
+        """Called before each cycle with the running configuration; returns the one the
+        cycle runs with (a reload returns a new one, which ``Scheduler.reload`` swaps in)."""
+        ...
+
+    def after_cycle(self, report: CycleReport) -> None:
+        """Called after each cycle with its report, failed cycles included."""
+        ...
 
 
-@dataclass
-class CycleReport:
-    started: datetime
-    outcomes: list[Outcome] = field(default_factory=list)
-    failed_tables: dict[str, str] = field(default_factory=dict)
-    calls: dict[str, int] = field(default_factory=dict)
-    duration: float = 0.0
-    # Per failed table, the kind of failure (AWS's error code, or the exception's type).
-    failure_kinds: dict[str, str] = field(default_factory=dict)
-    # Set when the whole cycle failed (e.g. ListTables): no table was handled.
-    error: str | None = None
-    error_kind: str | None = None
+class ReportObserver:
+    """A plain ``report -> None`` callable (metrics, a test's list) as a cycle hook."""
 
-    @property
-    def ok(self) -> bool:
-        return not self.failed_tables and self.error is None
+    def __init__(self, observe: Callable[[CycleReport], None]) -> None:
+        self.observe = observe
+
+    def before_cycle(self, config: Config) -> Config:
+        return config
+
+    def after_cycle(self, report: CycleReport) -> None:
+        self.observe(report)
+
+    def __repr__(self) -> str:
+        return f"ReportObserver({self.observe!r})"
 
 
 @dataclass
@@ -109,8 +142,13 @@ class Scheduler:
                  dry_run: bool | None = None,
                  call_counts: Callable[[], dict[str, int]] | None = None,
                  observers: Sequence[Callable[[CycleReport], None]] = (),
-                 stop: threading.Event | None = None) -> None:
+                 stop: threading.Event | None = None,
+                 hooks: Sequence[CycleHooks] = (),
+                 target: str | None = None,
+                 may_act: Callable[[], bool] | None = None) -> None:
         self.config = config
+        # The target served (an account in one region); it labels every report.
+        self.target = target
         self.tables = tables
         self.metrics = metrics
         self.notifier = notifier
@@ -120,12 +158,20 @@ class Scheduler:
         self.history: dict[ResourceId, ResourceHistory] = {}
         self.failures: dict[str, int] = {}
         self._call_counts = call_counts
-        self._observers = list(observers)
+        # ``observers`` are hooks that only look at reports; they run after ``hooks``.
+        self._hooks: list[CycleHooks] = [*hooks]
+        self._hooks += [ReportObserver(observe) for observe in observers]
         self._warned: set[str] = set()
-        self._aas_managed: set[ResourceId] = set()
-        self._aas_names: set[str] = set()
-        self._aas_checked_at: datetime | None = None
-        self._cost_logged = False
+        self._autoscaling = AutoscalingPolicies(tables)
+        # Changes to managed tables that this process did not make (another instance).
+        self._foreign = ForeignChanges()
+        # Asked right before each UpdateTable: False while this worker does not hold a
+        # valid lease on the target (fleet/leases.py); None: no coordination.
+        self.may_act = may_act
+        self._cost_estimate = FirstEstimate()
+        # Whether another cycle follows this one (not for run(run_once=True)): failure
+        # lines promise a retry only then.
+        self._next_cycle = True
         # Set by signal handlers: the table in hand finishes, then the loop ends.
         self.stop_requested = stop or threading.Event()
 
@@ -137,13 +183,13 @@ class Scheduler:
     def _match(self, names: Sequence[str]) -> list[_Work]:
         work = []
         for name in names:
-            matching = [p for p in self.config.tables if p.matches(name)]
-            if not matching:
+            match = self.config.match_table(name)
+            if match is None:
                 continue
-            if len(matching) > 1:
+            if match.also_matched:
                 self._warn_once(f"table:{name}", "table %s matches several sections; using "
-                                "the first, [table: %s]", name, matching[0].key)
-            work.append(_Work(name, matching[0]))
+                                "the first, [table: %s]", name, match.section.key)
+            work.append(_Work(name, match.section))
         return work
 
     def _warn_once(self, key: str, message: str, *args: object) -> None:
@@ -155,14 +201,16 @@ class Scheduler:
     def run_cycle(self) -> CycleReport:
         started = time.monotonic()
         now = self.clock.now()
-        report = CycleReport(started=now)
+        report = CycleReport(started=now, target=self.target)
         work = self._match(self.tables.list_tables())
         if not work:
             log.warning("no table matches the configured table names")
         self._forget_gone({item.name for item in work})
         self._describe_all(work)
         self._collect_resources(work, report)
-        self._log_cost_once(work)
+        self._cost_estimate.found(self.config.global_.check_interval,
+                                  (state.id for item in work if not item.error
+                                   for state, _ in item.resources))
         usages = self._read_metrics(work, now)
         breaker_verdicts = self._check_breakers(work)
         managed_elsewhere = self._autoscaling_managed(work, now)
@@ -177,9 +225,11 @@ class Scheduler:
                                    report)
                 self.failures.pop(item.name, None)
             except DynamicDynamoDBError as exc:
+                self._foreign.forget(item.name)
                 self._table_failed(item.name, str(exc), report, _error_kind(exc))
             except Exception as exc:  # a bug or an odd answer: this table only, with traceback
                 log.exception("%s: unexpected error", item.name)
+                self._foreign.forget(item.name)
                 self._table_failed(item.name, f"unexpected error: {exc!r}", report,
                                    type(exc).__name__)
         report.duration = time.monotonic() - started
@@ -187,15 +237,7 @@ class Scheduler:
             report.calls = self._call_counts()
             log.debug("AWS calls this cycle: %s", ", ".join(
                 f"{op}={n}" for op, n in sorted(report.calls.items())) or "none")
-        self._tell_observers(report)
         return report
-
-    def _tell_observers(self, report: CycleReport) -> None:
-        for observer in self._observers:
-            try:
-                observer(report)
-            except Exception:  # metrics or notifications must never stop the loop
-                log.exception("cycle observer %r failed", observer)
 
     def _forget_gone(self, managed: set[str]) -> None:
         """Drop what is kept about tables no longer managed (deleted, or no longer
@@ -204,6 +246,7 @@ class Scheduler:
             del self.history[rid]
         for name in [name for name in self.failures if name not in managed]:
             del self.failures[name]
+        self._foreign.keep_only(managed)
 
     def _describe_all(self, work: list[_Work]) -> None:
         def describe(item: _Work) -> None:
@@ -223,7 +266,9 @@ class Scheduler:
                 describe(item)
             return
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="describe") as pool:
-            for future in [pool.submit(describe, item) for item in work]:
+            # Each call in a copy of this context: log lines keep naming the target.
+            for future in [pool.submit(contextvars.copy_context().run, describe, item)
+                           for item in work]:
                 future.result()
 
     def _collect_resources(self, work: list[_Work], report: CycleReport) -> None:
@@ -236,36 +281,23 @@ class Scheduler:
                 self._table_failed(item.name, item.error, report, item.error_kind)
                 continue
             assert item.state is not None
-            if item.state.billing_mode == "PAY_PER_REQUEST":
-                log.info("%s: on-demand (PAY_PER_REQUEST) table, nothing to scale; skipped",
-                         item.name)
-                item.error = "on-demand"
+            found = scope(item.state, item.policy)
+            if found.skipped is not None:
+                log.info("%s: %s", item.name, found.skipped.message)
+                item.error = found.skipped.code
                 continue
-            item.resources.append((item.state.table, item.policy))
-            for gsi in item.state.gsis:
-                assert gsi.id.index is not None
-                matching = [g for g in item.policy.gsis if g.matches(gsi.id.index)]
-                if not matching:
-                    continue
-                if len(matching) > 1:
-                    self._warn_once(f"gsi:{gsi.id}", "GSI %s matches several sections; using "
-                                    "the first, [gsi: %s]", gsi.id, matching[0].key)
-                item.resources.append((gsi, matching[0]))
-
-    def _log_cost_once(self, work: list[_Work]) -> None:
-        """The monthly CloudWatch cost of what the first cycle found, logged once."""
-        if self._cost_logged:
-            return
-        found = [state.id for item in work if not item.error for state, _ in item.resources]
-        if not found:
-            return
-        self._cost_logged = True
-        tables = sum(1 for rid in found if rid.index is None)
-        cost.log_estimate(self.config.global_.check_interval, tables, len(found) - tables)
+            for rid, why in found.unusable:
+                log.warning("%s: %s", rid, why.message)
+                report.unusable[rid] = why.message
+            for gsi, key in found.ambiguous:
+                self._warn_once(f"gsi:{gsi}", "GSI %s matches several sections; using the "
+                                "first, [gsi: %s]", gsi, key)
+            item.resources.extend(found.resources)
 
     def _read_metrics(self, work: list[_Work], now: datetime) -> dict[ResourceId, Usage | None]:
         requests = [
-            MetricRequest(state.id, policy.lookback_window_start, policy.lookback_period)
+            MetricRequest(state.id, policy.lookback_window_start, policy.lookback_period,
+                          policy.metrics_publication_allowance)
             for item in work if not item.error for state, policy in item.resources
         ]
         if not requests:
@@ -289,29 +321,12 @@ class Scheduler:
         return self.breaker.check(targets) if targets else {}
 
     def _autoscaling_managed(self, work: list[_Work], now: datetime) -> set[ResourceId]:
-        """Resources with an Application Auto Scaling policy: two scalers would fight.
-
-        Read at most once an hour (or when a new table appears), so that it costs one
-        DescribeScalingPolicies call an hour, not one per cycle.
-        """
+        """Resources with an Application Auto Scaling policy; not read at all when every
+        section says ignore-aws-autoscaling."""
         if all(policy.ignore_aws_autoscaling
                for item in work if not item.error for _, policy in item.resources):
             return set()
-        names = {item.name for item in work if not item.error}
-        fresh = (self._aas_checked_at is not None
-                 and now - self._aas_checked_at < AUTOSCALING_REFRESH
-                 and names <= self._aas_names)
-        if not fresh:
-            try:
-                self._aas_managed = self.tables.autoscaling_managed(sorted(names))
-            except AwsSetupError:
-                raise
-            except AwsError as exc:
-                self._warn_once("aas", "cannot read Application Auto Scaling policies (%s); "
-                                "assuming none", exc)
-                self._aas_managed = set()
-            self._aas_checked_at, self._aas_names = now, names
-        return self._aas_managed
+        return self._autoscaling.managed({item.name for item in work if not item.error}, now)
 
     def _handle_table(self, item: _Work, usages: dict[ResourceId, Usage | None],
                       breakers: dict[ResourceId, tuple[bool, str]],
@@ -319,59 +334,74 @@ class Scheduler:
                       report: CycleReport) -> None:
         decisions: list[Decision] = []
         for state, policy in item.resources:
-            history = self.history.get(state.id, ResourceHistory())
-            if state.id in managed_elsewhere and not policy.ignore_aws_autoscaling:
-                decisions.append(hold_all(state, history, Reason(
-                    "aws-autoscaling", "left alone: managed by AWS Application Auto Scaling "
-                                       "(set ignore-aws-autoscaling to manage it anyway)")))
-                continue
             open_, why = breakers.get(state.id, (False, ""))
-            decision = decide(state, usages.get(state.id), policy, history, now,
-                              Guards(breaker_open=open_, breaker_message=why))
-            decisions.append(decision)
+            facts = Facts(breaker_open=open_, breaker_message=why,
+                          managed_by_aws_autoscaling=state.id in managed_elsewhere)
+            decisions.append(decide(state, usages.get(state.id), policy,
+                                    self.history.get(state.id, ResourceHistory()), now, facts))
 
-        applied: dict[ResourceId, Decision] = {}
-        note = ""
-        sent = any(d.changes for d in decisions) and not self.dry_run
-        if sent:
-            result = self.tables.update(item.name, decisions)
-            applied = {d.resource: d for d in result.applied}
-            note = result.note
-
+        decisions, applied, note = self._apply(item.name, decisions)
+        if self.config.global_.lease_table is None:  # with leases, hand-overs are expected
+            self._foreign.checked(
+                [state for state, _ in item.resources if state.id not in managed_elsewhere],
+                [d for d in decisions if d.resource in applied], now,
+                self.config.global_.check_interval)
         policies = {state.id: policy for state, policy in item.resources}
         states = {state.id: state for state, _ in item.resources}
         for decision in decisions:
-            final = decision
-            if sent and decision.changes:
-                final = applied.get(decision.resource) or decision.increases_only(
-                    Reason("decrease-refused", f"decrease held: {note}"))
             self.history[decision.resource] = decision.history
-            outcome = Outcome(decision.resource, final, usages.get(decision.resource),
-                              applied=decision.resource in applied and final.changes, note=note,
-                              state=states.get(decision.resource))
+            outcome = Outcome(decision.resource, decision, usages.get(decision.resource),
+                              applied=decision.resource in applied and decision.changes,
+                              note=note, state=states.get(decision.resource))
             report.outcomes.append(outcome)
             self._report(outcome, policies[decision.resource])
 
+    def _apply(self, table: str, decisions: list[Decision]
+               ) -> tuple[list[Decision], set[ResourceId], str]:
+        """Send the table's changes; the decisions as they stand after DynamoDB's answer,
+        the resources changed and a note (core/fallback.py decides what a refusal means)."""
+        changing = [d for d in decisions if d.changes]
+        if not changing or self.dry_run:
+            return decisions, set(), ""
+        if self._lease_lapsed(table):
+            held = fallback.without_lease(decisions)
+            return list(held.decisions), set(), held.note
+        try:
+            self.tables.update(table, changing)
+            return decisions, {d.resource for d in changing}, ""
+        except AwsError as exc:
+            plan = fallback.after_refusal(decisions, exc.code)
+            if plan is None:
+                raise
+        if plan.send and self._lease_lapsed(table):
+            held = fallback.without_lease(plan.decisions)  # the lease lapsed in between
+            return list(held.decisions), set(), f"{plan.note}; {held.note}"
+        if plan.send:
+            self.tables.update(table, plan.send)
+        return list(plan.decisions), {d.resource for d in plan.send}, plan.note
+
+    def _lease_lapsed(self, table: str) -> bool:
+        """Whether this process may not change the target's tables now (no valid lease);
+        asked right before each UpdateTable. A check that fails counts as lapsed: the
+        safe answer holds the change (core/fallback.without_lease), the next cycle
+        decides again."""
+        if self.may_act is None:
+            return False
+        try:
+            return not self.may_act()
+        except Exception:
+            log.exception("%s: the lease check failed; holding its changes", table)
+            return True
+
     def _report(self, outcome: Outcome, policy: ResourcePolicy) -> None:
-        decision = outcome.decision
-        assert decision is not None
         log.info("%s", format_outcome(outcome, self.dry_run))
-        for alarm in decision.alarms:
-            self._notify(ScaleEvent(alarm.kind, alarm.resource, alarm.message), policy)
-        if not outcome.applied:
-            return
-        for dim, d in (("reads", decision.reads), ("writes", decision.writes)):
-            if d.direction is Direction.NONE:
-                continue
-            kind = "scale-up" if d.direction is Direction.UP else "scale-down"
-            self._notify(ScaleEvent(kind, decision.resource,
-                                    f"{decision.resource} {dim} {d.current} -> {d.target}: "
-                                    f"{d.reason.message}"), policy)
+        for event in outcome_events(outcome):
+            self._notify(event, policy)
 
     def _notify(self, event: ScaleEvent, policy: ResourcePolicy) -> None:
         try:
             self.notifier.notify(event, policy.sns_topic_arn, policy.sns_message_types)
-        except Exception as exc:  # a failed notification is never fatal
+        except Exception as exc:  # noqa: BLE001 - a failed notification is never fatal
             log.warning("notification failed for %s: %s", event.resource, exc)
 
     def _table_failed(self, table: str, message: str, report: CycleReport,
@@ -380,71 +410,88 @@ class Scheduler:
         self.failures[table] = count
         report.failed_tables[table] = message
         report.failure_kinds[table] = kind
-        log.error("%s: cycle failed (%d in a row), retrying next cycle: %s",
-                  table, count, message)
+        log.error("%s", table_failed(table, count, message, self._next_cycle))
         if count == self.config.global_.failures_before_error:
             policy = self.config.table_policy(table)
             if policy is not None:
-                self._notify(ScaleEvent("error", ResourceId(table),
-                                        f"{table} has failed {count} cycles in a row: "
-                                        f"{message}"), policy)
+                self._notify(failures_event(table, count, message), policy)
 
     # -- the loop --------------------------------------------------------------------
-    def run(self, run_once: bool = False) -> CycleReport | None:
-        """Cycle until stopped; with ``run_once`` do one cycle and return its report."""
-        last: CycleReport | None = None
+    def run(self, run_once: bool = False) -> CycleReport:
+        """Cycle until stopped; with ``run_once`` do one cycle and return its report.
+
+        Each cycle is framed by the hooks: ``before_cycle`` (which may swap in a new
+        configuration), the cycle, ``after_cycle`` with its report (a failed cycle's
+        too). Between cycles the clock's ``wait`` sleeps; a stop request ends it.
+        """
         worked = False
         while True:
             cycle_started = time.monotonic()
-            try:
-                last = self.run_cycle()
-                worked = True
-            except AwsSetupError as exc:
-                # Before any cycle has worked this is set-up (no credentials, no region):
-                # fail fast. Later (credentials that failed to refresh) it is retried.
-                if run_once or not worked:
-                    raise
-                last = self._cycle_failed(exc, str(exc), exc.code)
-            except DynamicDynamoDBError as exc:
-                last = self._cycle_failed(exc, str(exc), _error_kind(exc))
-            except Exception as exc:  # never let a bug end the daemon; --run-once exits 1
-                log.exception("unexpected error in the cycle")
-                last = self._cycle_failed(exc, f"unexpected error: {exc!r}", type(exc).__name__)
+            self._before_cycle()
+            # Before any cycle has worked a set-up error (no credentials, no region) fails
+            # fast. Later (credentials that failed to refresh) it is retried.
+            last = self.guarded_cycle(setup_fatal=run_once or not worked,
+                                      next_cycle=not run_once)
+            worked = worked or last.error is None
+            self._after_cycle(last)
             if run_once or self.stop_requested.is_set():
                 return last
             elapsed = time.monotonic() - cycle_started
             if self.clock.wait(self.config.global_.check_interval - elapsed):
                 return last
 
+    def guarded_cycle(self, *, setup_fatal: bool, next_cycle: bool) -> CycleReport:
+        """One cycle whose failure is its report, never an exception, except an
+        AwsSetupError when ``setup_fatal``. ``next_cycle``: whether a cycle follows (the
+        failure lines promise a retry only then)."""
+        self._next_cycle = next_cycle
+        try:
+            return self.run_cycle()
+        except AwsSetupError as exc:
+            if setup_fatal:
+                raise
+            return self._cycle_failed(exc, str(exc), exc.code)
+        except DynamicDynamoDBError as exc:
+            return self._cycle_failed(exc, str(exc), _error_kind(exc))
+        except Exception as exc:  # never let a bug end the daemon; --run-once exits 1
+            log.exception("unexpected error in the cycle")
+            return self._cycle_failed(exc, f"unexpected error: {exc!r}", type(exc).__name__)
+
+    def _before_cycle(self) -> None:
+        config = hooks_before(self._hooks, self.config)
+        if config is not self.config:
+            self.reload(config)
+
+    def _after_cycle(self, report: CycleReport) -> None:
+        hooks_after(self._hooks, report)
 
     def _cycle_failed(self, exc: BaseException, message: str, kind: str) -> CycleReport:
         if isinstance(exc, DynamicDynamoDBError):  # others were logged with a traceback
-            log.error("cycle failed, retrying next cycle: %s", exc)
-        report = CycleReport(started=self.clock.now(), error=message, error_kind=kind)
-        self._tell_observers(report)
-        return report
+            log.error("%s", cycle_failed(str(exc), self._next_cycle))
+        return CycleReport(started=self.clock.now(), error=message, error_kind=kind,
+                           target=self.target)
+
+
+def hooks_before(hooks: Sequence[CycleHooks], config: Config) -> Config:
+    """Each hook's ``before_cycle`` in order, each given what the previous returned; the
+    configuration to run with. A hook that raises is logged and skipped."""
+    for hook in hooks:
+        try:
+            config = hook.before_cycle(config)
+        except Exception:  # a hook must never stop the loop
+            log.exception("cycle hook %r failed before the cycle", hook)
+    return config
+
+
+def hooks_after(hooks: Sequence[CycleHooks], report: CycleReport) -> None:
+    """Each hook's ``after_cycle`` in order; a hook that raises is logged and skipped."""
+    for hook in hooks:
+        try:
+            hook.after_cycle(report)
+        except Exception:  # metrics or readiness must never stop the loop
+            log.exception("cycle hook %r failed after the cycle", hook)
 
 
 def _error_kind(exc: BaseException) -> str:
     """AWS's error code for AWS errors, else the exception's type."""
     return exc.code if isinstance(exc, AwsError) else type(exc).__name__
-
-
-def format_outcome(outcome: Outcome, dry_run: bool = False) -> str:
-    """One log line per resource per cycle: current, consumed %, decision and reason."""
-    decision = outcome.decision
-    assert decision is not None
-    parts = []
-    for dim, d in (("reads", decision.reads), ("writes", decision.writes)):
-        pct = ""
-        if outcome.usage is not None:
-            used = outcome.usage.reads if dim == "reads" else outcome.usage.writes
-            pct = f" ({used.consumed_percent(d.current):.1f} % used)"
-        if d.direction is Direction.NONE:
-            parts.append(f"{dim} {d.current}{pct} unchanged: {d.reason.message}")
-        else:
-            verb = "would change to" if dry_run else "->"
-            parts.append(f"{dim} {d.current}{pct} {verb} {d.target}: {d.reason.message}")
-    suffix = f" [{outcome.note}]" if outcome.note else ""
-    prefix = "[dry-run] " if dry_run and decision.changes else ""
-    return f"{prefix}{decision.resource}: " + "; ".join(parts) + suffix

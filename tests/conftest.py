@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from dynamic_dynamodb.testing.launcher import aws_env_vars  # noqa: E402
+from dynamic_dynamodb.localaws.environment import aws_env_vars  # noqa: E402
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -3,27 +3,37 @@
 Four queries per resource (consumed reads and writes, read and write throttle
 events), Sum per 60 s, at most 500 queries per call, StartTime/EndTime on whole
 minutes. A cycle makes ceil(4 x resources / 500) calls whatever the lookback windows:
-see ``CloudWatchMetrics.read``. An empty series is zero use (DynamoDB publishes nothing for an idle
-minute); a failed call makes every resource of that call unknown (None), and the
-core makes no decision for an unknown resource.
+see ``CloudWatchMetrics.read``. The answers become usage by core/minutes.py's rules:
+a query absent from the answer, a series not ``Complete`` after paging, or a negative
+or non-finite value makes its series unknown; a minute without a datapoint is 0 only
+when it is known to be idle, else not known yet. A failed call makes every resource of
+that call unknown (None), and the core makes no decision for an unknown resource.
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 
 from dynamic_dynamodb.aws.errors import translated
 from dynamic_dynamodb.aws.session import AwsClients
 from dynamic_dynamodb.backend import MetricRequest
-from dynamic_dynamodb.core.types import DimensionUsage, ResourceId, Usage
+from dynamic_dynamodb.core.minutes import MISSING, SeriesAnswer, dimension_usage, value_problem
+from dynamic_dynamodb.core.types import Dimension, DimensionReading, ResourceId, Usage
 from dynamic_dynamodb.errors import AwsError
+from dynamic_dynamodb.settings import DEFAULT_PUBLICATION_ALLOWANCE_MINUTES
 
 log = logging.getLogger(__name__)
 
 MAX_QUERIES_PER_CALL = 500
+# GetMetricData calls of one read in flight at once: CloudWatch allows 50 per second per
+# account and region by default, shared with dashboards and alarms; 4 keeps a cycle's
+# reads short without taking much of it.
+MAX_CONCURRENT_BATCHES = 4
 PERIOD = 60
 # (metric name, field): the four series per resource.
 SERIES = (
@@ -32,13 +42,6 @@ SERIES = (
     ("ReadThrottleEvents", "reads_throttled"),
     ("WriteThrottleEvents", "writes_throttled"),
 )
-
-
-def window(now: datetime, start_minutes: int, length_minutes: int) -> tuple[datetime, datetime]:
-    """[start, end) on whole minutes: from ``start_minutes`` ago, ``length_minutes`` long."""
-    floor = now.replace(second=0, microsecond=0)
-    start = floor - timedelta(minutes=start_minutes)
-    return start, start + timedelta(minutes=length_minutes)
 
 
 def _dimensions(rid: ResourceId) -> list[dict[str, str]]:
@@ -72,30 +75,80 @@ def build_queries(resources: Sequence[ResourceId]) -> tuple[list[dict[str, Any]]
 
 # One series: per-minute Sums keyed by the minute's start in epoch seconds.
 Series = dict[int, float]
+# The series of one resource by field name ("reads_consumed", ...); a field that is
+# not there was absent from the answer.
+ResourceSeries = Mapping[str, SeriesAnswer]
 
 
-def usage_from_series(series: dict[str, Series], start: datetime, minutes: int) -> Usage:
-    """Per-minute Sums to Usage over the ``minutes`` from ``start``: consumed units/s per
-    minute; a missing minute is 0, a minute outside the window is ignored."""
-    seconds = minutes * PERIOD
+def usage_from_series(series: ResourceSeries, start: datetime, minutes: int, now: datetime,
+                      allowance_minutes: int = DEFAULT_PUBLICATION_ALLOWANCE_MINUTES,
+                      known_from: datetime | None = None) -> Usage:
+    """The series of one resource to Usage over the ``minutes`` from ``start``, as
+    CloudWatch showed them at ``now`` (core/minutes.py says which minutes are known).
+    ``known_from``: nothing is known before it (the simulator's trace starts there)."""
     first = int(start.timestamp())
-    stamps = range(first, first + seconds, PERIOD)
+    stamps = range(first, first + minutes * PERIOD, PERIOD)
+    origin = None if known_from is None else int(known_from.timestamp())
 
-    def dim(consumed_key: str, throttled_key: str) -> DimensionUsage:
-        consumed = series.get(consumed_key, {})
-        throttled = series.get(throttled_key, {})
-        sums = [consumed.get(t, 0.0) for t in stamps]
-        throttled_per_minute = tuple(throttled.get(t, 0.0) for t in stamps)
-        return DimensionUsage(
-            consumed=sum(sums) / seconds,
-            throttle_events=sum(throttled_per_minute),
-            window_seconds=seconds,
-            per_minute=tuple(value / PERIOD for value in sums),
-            throttled_per_minute=throttled_per_minute,
-        )
+    def dim(dimension: Dimension) -> DimensionReading:
+        metric = dimension.metric
+        return dimension_usage(
+            series.get(f"{dimension.value}_consumed", MISSING),
+            series.get(f"{dimension.value}_throttled", MISSING),
+            stamps, now, allowance_minutes,
+            (f"Consumed{metric}CapacityUnits", f"{metric}ThrottleEvents"), origin)
 
-    return Usage(dim("reads_consumed", "reads_throttled"),
-                 dim("writes_consumed", "writes_throttled"))
+    return Usage(dim(Dimension.READS), dim(Dimension.WRITES))
+
+
+class Answers:
+    """What the pages of one GetMetricData exchange said, per query: the datapoints,
+    the last StatusCode, and the first value that cannot be a Sum."""
+
+    def __init__(self, ids: Mapping[str, tuple[int, str]]) -> None:
+        self._ids = ids
+        self._points: dict[str, Series] = {}
+        self._status: dict[str, str] = {}
+        self._problems: dict[str, str] = {}
+
+    def add_page(self, response: Mapping[str, Any]) -> None:
+        results = response.get("MetricDataResults")
+        for res in results if isinstance(results, list) else []:
+            qid = res.get("Id") if isinstance(res, dict) else None
+            if not isinstance(qid, str) or qid not in self._ids:
+                log.debug("GetMetricData answered an unknown query: %r", res)
+                continue
+            self._status[qid] = str(res.get("StatusCode"))
+            points = self._points.setdefault(qid, {})
+            stamps, values = res.get("Timestamps", []), res.get("Values", [])
+            if not isinstance(stamps, list) or not isinstance(values, list) \
+                    or len(stamps) != len(values):
+                self._problems.setdefault(qid, "Timestamps and Values do not pair up")
+                continue
+            for ts, raw in zip(stamps, values, strict=True):
+                try:
+                    minute, value = _minute(ts), float(raw)
+                except (AttributeError, TypeError, ValueError, OverflowError, OSError):
+                    self._problems.setdefault(qid, f"a datapoint that is not a number "
+                                                   f"({ts!r}: {raw!r})")
+                    continue
+                problem = value_problem(value, minute)
+                if problem:
+                    self._problems.setdefault(qid, problem)
+                points[minute] = points.get(minute, 0.0) + value
+
+    def series(self, index: int) -> dict[str, SeriesAnswer]:
+        """The series of the resource at ``index``, by field; absent queries left out."""
+        found: dict[str, SeriesAnswer] = {}
+        for qid, (i, name) in self._ids.items():
+            if i != index or qid not in self._status:
+                continue
+            status = self._status[qid]
+            problem = self._problems.get(qid, "")
+            if not problem and status != "Complete":
+                problem = f"not complete (StatusCode {status})"
+            found[name] = SeriesAnswer(self._points.get(qid, {}), problem)
+        return found
 
 
 class CloudWatchMetrics:
@@ -124,19 +177,30 @@ class CloudWatchMetrics:
         ordered = sorted(requests, key=lambda r: (r.window_start_minutes, r.window_minutes))
         result: dict[ResourceId, Usage | None] = {}
         per_call = self._resources_per_call
-        for k in range(0, len(ordered), per_call):
-            result.update(self._read_batch(ordered[k:k + per_call], now))
+        batches = [ordered[k:k + per_call] for k in range(0, len(ordered), per_call)]
+        if len(batches) <= 1:
+            for batch in batches:
+                result.update(self._read_batch(batch, now))
+            return result
+        # The batches are independent: read them concurrently (a 1,000-table target
+        # makes 16 calls), each in a copy of this context so log lines keep naming the
+        # target; a batch that raises ends the read as it did when they ran in turn.
+        workers = min(MAX_CONCURRENT_BATCHES, len(batches))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="metrics") as pool:
+            futures = [pool.submit(contextvars.copy_context().run, self._read_batch, batch, now)
+                       for batch in batches]
+            for future in futures:
+                result.update(future.result())
         return result
 
     def _read_batch(self, batch: Sequence[MetricRequest],
                     now: datetime) -> dict[ResourceId, Usage | None]:
-        windows = [window(now, r.window_start_minutes, r.window_minutes) for r in batch]
+        windows = [r.window(now) for r in batch]
         start = min(w[0] for w in windows)
         end = max(w[1] for w in windows)
         resources = [r.resource for r in batch]
         queries, ids = build_queries(resources)
-        series: list[dict[str, Series]] = [{} for _ in resources]
-        failed: set[int] = set()
+        answers = Answers(ids)
         try:
             with translated("GetMetricData"):
                 token: str | None = None
@@ -146,15 +210,7 @@ class CloudWatchMetrics:
                     if token:
                         kwargs["NextToken"] = token
                     response = self._clients.cloudwatch.get_metric_data(**kwargs)
-                    for res in response.get("MetricDataResults", []):
-                        index, name = ids[res["Id"]]
-                        if res.get("StatusCode") in ("InternalError", "Forbidden"):
-                            failed.add(index)
-                        points = series[index].setdefault(name, {})
-                        stamps, values = res.get("Timestamps", []), res.get("Values", [])
-                        for ts, value in zip(stamps, values, strict=False):
-                            minute = _minute(ts)
-                            points[minute] = points.get(minute, 0.0) + float(value)
+                    answers.add_page(response)
                     token = response.get("NextToken")
                     if not token:
                         break
@@ -162,10 +218,10 @@ class CloudWatchMetrics:
             log.warning("metrics unavailable for %d resource(s): %s", len(resources), exc)
             if not exc.transient:
                 raise
-            return {rid: None for rid in resources}
+            return dict.fromkeys(resources)
         return {
-            r.resource: None if i in failed else usage_from_series(series[i], w[0],
-                                                                    r.window_minutes)
+            r.resource: usage_from_series(answers.series(i), w[0], r.window_minutes, now,
+                                          r.publication_allowance_minutes)
             for i, (r, w) in enumerate(zip(batch, windows, strict=True))
         }
 

@@ -135,8 +135,11 @@ def share_table_endpoints(client: Any) -> None:
 class AwsClients:
     """boto3 clients for DynamoDB, CloudWatch, SNS and Application Auto Scaling."""
 
-    def __init__(self, config: GlobalConfig) -> None:
-        core = botocore.session.get_session()
+    def __init__(self, config: GlobalConfig,
+                 botocore_session: botocore.session.Session | None = None) -> None:
+        # A prepared botocore session brings its own credentials (fleet/sessions.py: an
+        # assumed role, refreshed by botocore); by default, a new one and boto3's chain.
+        core = botocore_session or botocore.session.get_session()
         core.register_component("response_parser_factory", LeanParserFactory())
         core.get_component("response_parser_factory").set_parser_defaults(
             timestamp_parser=parse_timestamp)

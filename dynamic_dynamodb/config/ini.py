@@ -1,7 +1,7 @@
 """The INI reader: a configuration file in the original's format to raw layers.
 
-Sections: ``[global]``, ``[logging]``, ``[default_options]``, ``[table: <regex>]``
-and ``[gsi: <regex> table: <table-key>]``, none mandatory. Options are
+Sections: ``[global]``, ``[logging]``, ``[default_options]``, ``[table: <regex>]``,
+``[gsi: <regex> table: <table-key>]`` and ``[account: NAME]``, none mandatory. Options are
 ``name: value`` or ``name = value``, spelled as in the original.
 
 This module only reads and checks the file's structure: which sections exist,
@@ -28,25 +28,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from dynamic_dynamodb.config import options
-from dynamic_dynamodb.config.options import Layer, OptionSpec
+from dynamic_dynamodb.config.layers import Layer
+from dynamic_dynamodb.config.parsers import ACCOUNT_NAME, ACCOUNT_NAME_RULE
 from dynamic_dynamodb.errors import Problem
 
 FIXED_SECTIONS = ("global", "logging", "default_options")
 SECTION_FORMS = ("[global], [logging], [default_options], [table: <regex>], "
-                 "[gsi: <regex> table: <table-key>]")
+                 "[gsi: <regex> table: <table-key>], [account: NAME]")
 
-_SPECS: dict[str, tuple[OptionSpec, ...]] = {
-    "global": options.GLOBAL_OPTIONS,
-    "logging": options.LOGGING_OPTIONS,
-    "table": options.TABLE_OPTIONS,
-}
+_SPECS = options.OPTIONS_BY_KIND
 _BY_NAME = {kind: options.by_name(specs) for kind, specs in _SPECS.items()}
 # Where an option belongs, for "belongs in [logging]" hints.
 _HOME = {"global": "[global]", "logging": "[logging]",
-         "table": "[default_options], a [table: ...] or a [gsi: ...] section"}
+         "table": "[default_options], a [table: ...] or a [gsi: ...] section",
+         "account": "an [account: NAME] section"}
 
 _TABLE_HEADER = re.compile(r"table\s*:(?P<key>.*)", re.DOTALL)
 _GSI_HEADER = re.compile(r"gsi\s*:(?P<rest>.*)", re.DOTALL)
+_ACCOUNT_HEADER = re.compile(r"account\s*:(?P<name>.*)", re.DOTALL)
 _GSI_PARTS = re.compile(r"\s*(?P<key>.*?)\s+table\s*:\s*(?P<table>.*?)\s*", re.DOTALL)
 # Shown values and names are cut to this length in messages.
 _SHOWN = 60
@@ -67,6 +66,12 @@ class TableSection:
 
 
 @dataclass(frozen=True)
+class AccountSection:
+    name: str
+    layer: Layer
+
+
+@dataclass(frozen=True)
 class IniFile:
     """A configuration file's sections as raw layers, in file order."""
 
@@ -75,6 +80,7 @@ class IniFile:
     logging: tuple[Layer, ...] = ()
     defaults: tuple[Layer, ...] = ()
     tables: tuple[TableSection, ...] = ()
+    accounts: tuple[AccountSection, ...] = ()
 
 
 def _cut(text: str) -> str:
@@ -204,6 +210,7 @@ class _Sections:
     defaults: list[Layer] = field(default_factory=list)
     tables: list[tuple[str, Layer]] = field(default_factory=list)
     gsis: list[GsiSection] = field(default_factory=list)
+    accounts: list[AccountSection] = field(default_factory=list)
 
     def problem(self, message: str, option: str | None = None,
                 section: str | None = None) -> None:
@@ -217,7 +224,7 @@ class _Sections:
                       if opt not in ignored and opt}
             self._section(name, values)
         return IniFile(self.source, tuple(self.global_), tuple(self.logging),
-                       tuple(self.defaults), self._attach_gsis())
+                       tuple(self.defaults), self._attach_gsis(), tuple(self.accounts))
 
     def _section(self, name: str, values: dict[str, str]) -> None:
         header = name.strip()
@@ -245,9 +252,26 @@ class _Sections:
                 return
             self.gsis.append(GsiSection(parts.group("key"), parts.group("table"), layer))
             return
+        account = _ACCOUNT_HEADER.fullmatch(header)
+        if account:
+            self._account(name, account.group("name").strip(), values)
+            return
         suggestion = _suggest_section(header)
         self.problem(f"unknown section; {suggestion or 'sections are ' + SECTION_FORMS}",
                      section=_cut(name))
+
+    def _account(self, section: str, account: str, values: dict[str, str]) -> None:
+        layer = self._layer(section, "account", values)
+        if not ACCOUNT_NAME.fullmatch(account):
+            self.problem(f"an account section is [account: NAME], NAME {ACCOUNT_NAME_RULE}",
+                         section=_cut(section))
+            return
+        earlier = next((a for a in self.accounts if a.name == account), None)
+        if earlier is not None:
+            self.problem(f"account {account} is already defined by [{earlier.layer.section}]",
+                         section=section)
+            return
+        self.accounts.append(AccountSection(account, layer))
 
     def _layer(self, section: str, kind: str, values: dict[str, str]) -> Layer:
         """The section's known options; unknown ones and clashing spellings are reported."""
@@ -306,7 +330,8 @@ def _unknown_option(option: str, kind: str) -> str:
     close = difflib.get_close_matches(normal, names, n=1, cutoff=0.75)
     if close:
         return f"unknown option; did you mean {close[0]}?"
-    return "unknown option (see example-config.conf for every option)"
+    return ("unknown option (see example-config.conf, or dynamic-dynamodb --example-config, "
+            "for every option)")
 
 
 def _suggest_section(header: str) -> str:
@@ -317,7 +342,8 @@ def _suggest_section(header: str) -> str:
     match = re.match(r"\s*(?P<word>[A-Za-z_-]+)\s*:?\s*(?P<rest>.*)", header, re.DOTALL)
     if match:
         word, rest = match.group("word").lower(), _cut(match.group("rest").strip())
-        forms = {"table": rest or "<regex>", "gsi": rest or "<regex> table: <table-key>"}
+        forms = {"table": rest or "<regex>", "gsi": rest or "<regex> table: <table-key>",
+                 "account": rest or "NAME"}
         for kind, body in forms.items():
             if difflib.get_close_matches(word, [kind], n=1, cutoff=0.6):
                 return f"did you mean [{kind}: {body}]?"

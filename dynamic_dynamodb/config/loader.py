@@ -6,6 +6,10 @@ file line get the same parsing and the same messages. Each layer (a section or
 the command line) is parsed once, so a bad value in ``[default_options]`` is
 reported once however many tables use it. All problems are collected and raised
 together as one ConfigError; a secret value never appears in a message.
+
+Each built object records where its explicitly set values came from (``origins``:
+field path -> "command line" or "<file> [<section>]"; a path not listed has its
+built-in default), for --show-config and for defaults that depend on other options.
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dynamic_dynamodb.config import options, validate
-from dynamic_dynamodb.config.ini import IniFile, TableSection, read_file
-from dynamic_dynamodb.config.options import CLI, Layer, OptionSpec
+from dynamic_dynamodb.config.ini import AccountSection, IniFile, TableSection, read_file
+from dynamic_dynamodb.config.layers import CLI, Layer
+from dynamic_dynamodb.config.options import OptionSpec
 from dynamic_dynamodb.errors import ConfigError, Problem
 from dynamic_dynamodb.settings import (
+    AccountConfig,
     Config,
     DecreasePlan,
     DimensionPolicy,
@@ -34,6 +40,7 @@ __all__ = ["CLI", "Layer", "OptionSpec", "build_resource", "from_command_line"]
 _TABLE_SPECS = options.by_name(options.TABLE_OPTIONS)
 _GLOBAL_SPECS = options.by_name(options.GLOBAL_OPTIONS)
 _LOGGING_SPECS = options.by_name(options.LOGGING_OPTIONS)
+_ACCOUNT_SPECS = options.by_name(options.ACCOUNT_OPTIONS)
 # Values are cut to this length in messages.
 _SHOWN = 60
 
@@ -107,15 +114,16 @@ def _blame(finding: validate.Finding, layers: Sequence[Layer], home: Layer) -> L
 
 
 def _merged(collector: _Collector, layers: Sequence[Layer],
-            specs: Mapping[str, OptionSpec]) -> dict[str, Any]:
-    """Model field -> value, later layers overriding earlier ones."""
+            specs: Mapping[str, OptionSpec]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Field path -> value, later layers overriding earlier ones; and where each was set."""
     result: dict[str, Any] = {}
+    origins: dict[str, str] = {}
     for layer in layers:
         for name, value in collector.parsed(layer, specs).items():
-            spec = specs[name]
-            key = f"{spec.dimension}.{spec.field}" if spec.dimension else spec.field
-            result[key] = value
-    return result
+            path = specs[name].path
+            result[path] = value
+            origins[path] = layer.origin
+    return result, origins
 
 
 def _resource_fields(merged: Mapping[str, Any]) -> dict[str, Any]:
@@ -145,8 +153,8 @@ def build_resource(collector: _Collector, cls: type[ResourcePolicy], key: str,
     belong to no single layer are reported; by default the last layer.
     """
     home = home or (layers[-1] if layers else Layer({}))
-    policy = cls(key=key, **_resource_fields(_merged(collector, layers, _TABLE_SPECS)),
-                 **extra)
+    values, origins = _merged(collector, layers, _TABLE_SPECS)
+    policy = cls(key=key, **_resource_fields(values), origins=origins, **extra)
     why = validate.check_regex(key)
     if why is not None:
         collector.add(Problem(why, "table-name" if home.section is None else None,
@@ -156,16 +164,25 @@ def build_resource(collector: _Collector, cls: type[ResourcePolicy], key: str,
 
 
 def build_global(collector: _Collector, layers: Sequence[Layer], **runtime: Any) -> GlobalConfig:
-    values = _merged(collector, layers, _GLOBAL_SPECS)
+    values, origins = _merged(collector, layers, _GLOBAL_SPECS)
     values.update(runtime)
-    glob = GlobalConfig(**values)
+    glob = GlobalConfig(**values, origins=origins)
     collector.findings(validate.check_global(glob), layers,
                        layers[-1] if layers else Layer({}))
     return glob
 
 
 def build_logging(collector: _Collector, layers: Sequence[Layer]) -> LoggingConfig:
-    return LoggingConfig(**_merged(collector, layers, _LOGGING_SPECS))
+    values, origins = _merged(collector, layers, _LOGGING_SPECS)
+    return LoggingConfig(**values, origins=origins)
+
+
+def build_account(collector: _Collector, section: AccountSection) -> AccountConfig:
+    """An [account: NAME] section (no [default_options] or flags: its own values only)."""
+    values, origins = _merged(collector, [section.layer], _ACCOUNT_SPECS)
+    account = AccountConfig(name=section.name, **values, origins=origins)
+    collector.findings(validate.check_account(account), [section.layer], section.layer)
+    return account
 
 
 def inherit_globals(policy: ResourcePolicy, glob: GlobalConfig,
@@ -177,25 +194,35 @@ def inherit_globals(policy: ResourcePolicy, glob: GlobalConfig,
         changes["circuit_breaker_url"] = glob.circuit_breaker_url
     if "circuit-breaker-timeout" not in explicit:
         changes["circuit_breaker_timeout_ms"] = glob.circuit_breaker_timeout_ms
-    return dataclasses.replace(policy, **changes) if changes else policy
+    if not changes:
+        return policy
+    origins = dict(policy.origins)
+    origins.update({path: glob.origins[path] for path in changes if path in glob.origins})
+    return dataclasses.replace(policy, **changes, origins=origins)
 
 
 def _file_tables(collector: _Collector, ini: IniFile, cli: Layer,
-                 glob: GlobalConfig) -> list[TablePolicy]:
+                 glob: GlobalConfig, accounts: Sequence[str]) -> list[TablePolicy]:
     """Each [table: ...] section with its GSI sections, in file order.
 
     A table is [default_options] < its section < flags; a GSI likewise, with its own
     section in place of the table's (as in the original, a GSI does not inherit
-    from its table's section).
+    from its table's section). ``accounts`` are the [account: NAME] names a section's
+    ``accounts`` may name.
     """
     def build(section: TableSection) -> TablePolicy:
         layers = [*ini.defaults, section.layer, cli]
         table = build_resource(collector, TablePolicy, section.key, layers, section.layer)
+        collector.findings(validate.check_accounts_named(table, accounts), layers,
+                           section.layer)
         gsis = []
         for gsi in section.gsis:
             gsi_layers = [*ini.defaults, gsi.layer, cli]
             policy = build_resource(collector, GsiPolicy, gsi.key, gsi_layers, gsi.layer,
                                     table_key=gsi.table_key)
+            collector.findings(validate.check_accounts_named(policy, accounts)
+                               + validate.check_gsi_accounts(table, policy), gsi_layers,
+                               gsi.layer)
             gsis.append(inherit_globals(policy, glob, gsi_layers))
         result: TablePolicy = inherit_globals(dataclasses.replace(table, gsis=tuple(gsis)),
                                               glob, layers)
@@ -222,12 +249,15 @@ def from_command_line(table_name: str | None, table_values: Mapping[str, str],
                         **(runtime or {}))
     log = build_logging(collector, [*ini.logging, Layer(dict(logging_values))])
 
+    accounts = [build_account(collector, section) for section in ini.accounts]
+    names = [account.name for account in accounts]
     cli_table = Layer(dict(table_values))
-    file_tables = _file_tables(collector, ini, cli_table, glob)
+    file_tables = _file_tables(collector, ini, cli_table, glob, names)
     tables: list[TablePolicy] = file_tables
     if table_name is not None:
         layers = [*ini.defaults, cli_table]
         policy = build_resource(collector, TablePolicy, table_name, layers, cli_table)
+        collector.findings(validate.check_accounts_named(policy, names), layers, cli_table)
         tables = [inherit_globals(policy, glob, layers)]
 
     if not tables and not collector.problems:
@@ -236,4 +266,5 @@ def from_command_line(table_name: str | None, table_values: Mapping[str, str],
                               f"section{where}"))
     if collector.problems:
         raise ConfigError(collector.problems)
-    return Config(global_=glob, logging=log, tables=tuple(tables), source=config_file)
+    return Config(global_=glob, logging=log, tables=tuple(tables), source=config_file,
+                  accounts=tuple(accounts))

@@ -10,11 +10,13 @@ line it came from and reports them all together.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dynamic_dynamodb.config import options
 from dynamic_dynamodb.settings import (
     DEFAULT_MAX_CAPACITY,
+    AccountConfig,
     DimensionPolicy,
     GlobalConfig,
     ResourcePolicy,
@@ -52,7 +54,7 @@ def check_regex(pattern: str) -> str | None:
     return None
 
 
-def _check_dimension(dim: str, p: DimensionPolicy) -> list[Finding]:
+def _check_dimension(dim: str, p: DimensionPolicy, threshold_mode: bool) -> list[Finding]:
     def name(field: str) -> str:
         return option_name(field, dim)
 
@@ -74,6 +76,14 @@ def _check_dimension(dim: str, p: DimensionPolicy) -> list[Finding]:
         findings.append(Finding(f"{lower} ({p.lower_threshold:g}) must be below {upper} "
                                 f"({p.upper_threshold:g})", (lower, upper)))
 
+    # Consumed % is never below 0, so a lower threshold of 0 never triggers a decrease:
+    # say so rather than let the user believe decreases are configured.
+    if p.lower_threshold == 0 and threshold_mode and p.enabled and p.down_scaling \
+            and not p.decrease_consumed_scale:
+        findings.append(Finding(f"{lower} 0 can never trigger a decrease (consumed % is never "
+                                f"below 0); to turn decreases off, set "
+                                f"{name('down_scaling')}: false", (lower,)))
+
     low_alarm, high_alarm = name("lower_alarm_threshold"), name("upper_alarm_threshold")
     if p.lower_alarm_threshold > 0 and p.upper_alarm_threshold > 0 \
             and p.lower_alarm_threshold >= p.upper_alarm_threshold:
@@ -90,7 +100,9 @@ def _check_dimension(dim: str, p: DimensionPolicy) -> list[Finding]:
 
 def check_resource(policy: ResourcePolicy) -> list[Finding]:
     """Every cross-field rule of one table or GSI policy."""
-    findings = _check_dimension("reads", policy.reads) + _check_dimension("writes", policy.writes)
+    threshold_mode = policy.scaling_mode == "threshold"
+    findings = (_check_dimension("reads", policy.reads, threshold_mode)
+                + _check_dimension("writes", policy.writes, threshold_mode))
     if policy.lookback_period > policy.lookback_window_start:
         findings.append(Finding(
             f"lookback-period ({policy.lookback_period} min) is longer than "
@@ -112,4 +124,46 @@ def check_global(glob: GlobalConfig) -> list[Finding]:
         findings.append(Finding(f"{given} is set but {missing} is not; give both, or neither "
                                 f"to use the standard AWS credential chain",
                                 (given, *(n for n in _KEY_OPTIONS if n != given))))
+    if glob.lease_table is not None:
+        problem = glob.lease_timing.problem()
+        if problem is not None:
+            findings.append(Finding(problem, ("lease-duration", "connect-timeout",
+                                              "read-timeout")))
     return findings
+
+
+def check_account(account: AccountConfig) -> list[Finding]:
+    """An [account: NAME] section's options that only mean something with a role."""
+    if account.role_arn is not None:
+        return []
+    return [Finding(f"{name} is set but role-arn is not: it only applies to a role assumed "
+                    f"with role-arn", (name,))
+            for name, path in (("external-id", "external_id"),
+                               ("role-session-name", "role_session_name"))
+            if path in account.origins]
+
+
+def check_accounts_named(policy: ResourcePolicy, known: Sequence[str]) -> list[Finding]:
+    """A section's ``accounts`` must name [account: NAME] sections."""
+    unknown = sorted(policy.accounts - set(known))
+    if not unknown:
+        return []
+    if not known:
+        return [Finding(f"names account{'s' * (len(unknown) > 1)} {', '.join(unknown)}, but "
+                        f"there is no [account: NAME] section", ("accounts",))]
+    return [Finding(f"names account{'s' * (len(unknown) > 1)} {', '.join(unknown)}, but no "
+                    f"such [account: NAME] section exists (there are: {', '.join(known)})",
+                    ("accounts",))]
+
+
+def check_gsi_accounts(table: ResourcePolicy, gsi: ResourcePolicy) -> list[Finding]:
+    """A GSI section restricted to accounts its table's section does not apply to would
+    never apply there."""
+    if not table.accounts or not gsi.accounts:
+        return []
+    outside = sorted(gsi.accounts - table.accounts)
+    if not outside:
+        return []
+    return [Finding(f"names account{'s' * (len(outside) > 1)} {', '.join(outside)}, where "
+                    f"its table's section [table: {table.key}] does not apply (accounts: "
+                    f"{', '.join(sorted(table.accounts))})", ("accounts",))]

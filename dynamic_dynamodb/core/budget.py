@@ -49,7 +49,10 @@ def dynamodb_allows(decreases_today: int, last_decrease: datetime | None,
     if used < FREE_DECREASES_PER_DAY:
         return BudgetVerdict(True, f"{used} of {FREE_DECREASES_PER_DAY} free decreases used today")
     if last_decrease is None:
-        return BudgetVerdict(True, f"{used} decreases used today, none recorded")
+        # The counter says the free ones are spent but not when the last one was: the
+        # hourly allowance is unknown, and unknown never allows a decrease.
+        return BudgetVerdict(False, f"{used} decreases used today, the time of the last "
+                                    f"unknown (no LastDecreaseDateTime)")
     next_at = last_decrease + DECREASE_INTERVAL
     midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(),
                                 tzinfo=now.tzinfo)

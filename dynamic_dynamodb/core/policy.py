@@ -1,40 +1,51 @@
 """decide(): one path for reads and writes, tables and GSIs.
 
-A scaling mode proposes a capacity per dimension; min/max clamp it; then the
-guards may hold a decrease (or, for a frozen breaker, an increase). Every step
+A scaling mode (core/modes.py) proposes a capacity per dimension; min/max clamp it; the
+guards may hold a decrease (or, for a frozen breaker, an increase), from the facts
+the edges gathered (``Facts``): a resource AWS Application Auto Scaling manages is
+left alone, an open circuit breaker holds decreases. Every step
 returns a reason, and the final reason is what the log line and notification say.
 Unknown never leads to a decrease: missing metrics or a resource that is not
-ACTIVE hold everything.
+ACTIVE hold everything; a dimension whose consumption is unknown gets no decision;
+unknown throttle events or an unknown decrease budget hold decreases.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from dynamic_dynamodb.core import budget, target, threshold, windows
+from dynamic_dynamodb.core import budget, windows
+from dynamic_dynamodb.core.modes import MODES
 from dynamic_dynamodb.core.types import (
     Alarm,
     Decision,
     Dimension,
     DimensionDecision,
     DimensionHistory,
+    DimensionReading,
     DimensionUsage,
     Direction,
+    Proposal,
     Reason,
     ResourceHistory,
     ResourceState,
+    UnknownUsage,
     Usage,
 )
 from dynamic_dynamodb.settings import DimensionPolicy, ResourcePolicy
 
 
 @dataclass(frozen=True)
-class Guards:
-    """Facts from the edges that the core needs besides state and usage."""
+class Facts:
+    """What the edges found out this cycle, besides state and usage, that a guard needs."""
 
+    # The circuit breaker's verdict for this resource, and why.
     breaker_open: bool = False
     breaker_message: str = ""
+    # An AWS Application Auto Scaling policy scales this resource: two scalers would fight.
+    managed_by_aws_autoscaling: bool = False
 
 
 def hold_all(state: ResourceState, history: ResourceHistory, reason: Reason) -> Decision:
@@ -46,14 +57,7 @@ def hold_all(state: ResourceState, history: ResourceHistory, reason: Reason) -> 
     )
 
 
-def _propose(policy: ResourcePolicy, p: DimensionPolicy, current: int, usage: DimensionUsage,
-             history: DimensionHistory, now: datetime) -> threshold.Proposal:
-    if policy.scaling_mode == "target":
-        return target.propose(p, current, usage, history, now)
-    return threshold.propose(p, current, usage, history)
-
-
-def _clamp(p: DimensionPolicy, current: int, proposal: threshold.Proposal) -> tuple[int, Reason]:
+def _clamp(p: DimensionPolicy, current: int, proposal: Proposal[Any]) -> tuple[int, Reason]:
     clamped = max(p.min_capacity, min(p.max_capacity, proposal.target))
     if clamped == proposal.target:
         return clamped, proposal.reason
@@ -78,8 +82,7 @@ def _alarm(state: ResourceState, dim: Dimension, p: DimensionPolicy, pct: float,
         kind = "high"
     elif p.lower_alarm_threshold > 0 and pct < p.lower_alarm_threshold:
         kind = "low"
-    new_history = DimensionHistory(history.low_checks, kind, history.recent_demand,
-                                   history.last_sample_at, history.extra)
+    new_history = DimensionHistory(kind, history.mode_state)
     if not kind or kind == history.alarm:
         return new_history, None
     limit = p.upper_alarm_threshold if kind == "high" else p.lower_alarm_threshold
@@ -91,31 +94,37 @@ def _alarm(state: ResourceState, dim: Dimension, p: DimensionPolicy, pct: float,
 
 
 def _decide_dimension(state: ResourceState, dim: Dimension, policy: ResourcePolicy,
-                      usage: DimensionUsage, history: DimensionHistory, now: datetime,
-                      guards: Guards) -> tuple[DimensionDecision, DimensionHistory, Alarm | None]:
+                      usage: DimensionReading, history: DimensionHistory, now: datetime,
+                      facts: Facts) -> tuple[DimensionDecision, DimensionHistory, Alarm | None]:
     p = policy.of(dim.value)
     current = state.provisioned(dim)
+    if isinstance(usage, UnknownUsage):
+        # No decision: what the mode and the alarm remember stays as it was.
+        return (DimensionDecision(current, current, Reason(
+            "metrics-unknown", f"metrics unknown ({usage.reason}): no decision this cycle")),
+                history, None)
     history, alarm = _alarm(state, dim, p, usage.consumed_percent(current), history)
     if not p.enabled:
         return (DimensionDecision(current, current,
                                   Reason("disabled", f"autoscaling of {dim.value} is disabled")),
                 history, alarm)
 
-    proposal = _propose(policy, p, current, usage, history, now)
+    mode = MODES[policy.scaling_mode]
+    proposal = mode.propose(p, current, usage, mode.state_from(history.mode_state), now)
     target_units, reason = _clamp(p, current, proposal)
     decision = DimensionDecision(current, target_units, reason)
-    history = proposal.history
+    history = DimensionHistory(history.alarm, proposal.state)
 
     if decision.direction is Direction.UP:
         if not p.up_scaling:
             decision = decision.hold(Reason("up-scaling-disabled",
                                             f"{reason.message}; held: up-scaling disabled"))
-        elif guards.breaker_open and policy.breaker_freezes_increases:
+        elif facts.breaker_open and policy.breaker_freezes_increases:
             decision = decision.hold(Reason("breaker-open",
                                             f"increase held: circuit breaker open "
-                                            f"({guards.breaker_message})"))
+                                            f"({facts.breaker_message})"))
     elif decision.direction is Direction.DOWN:
-        hold = _decrease_hold(policy, p, usage, now, guards)
+        hold = _decrease_hold(policy, p, usage, now, facts)
         if hold is not None:
             decision = decision.hold(Reason(hold.code, f"{hold.message} (wanted {target_units}: "
                                                        f"{reason.message})"))
@@ -128,16 +137,26 @@ def _decide_dimension(state: ResourceState, dim: Dimension, policy: ResourcePoli
 
 
 def _decrease_hold(policy: ResourcePolicy, p: DimensionPolicy, usage: DimensionUsage,
-                   now: datetime, guards: Guards) -> Reason | None:
+                   now: datetime, facts: Facts) -> Reason | None:
     """The first guard that refuses a decrease of this dimension, if any."""
     if not p.down_scaling:
         return Reason("down-scaling-disabled", "decrease held: down-scaling disabled")
+    throttles_gap = usage.throttles_gap()
+    if throttles_gap:
+        return Reason("throttles-unknown", f"decrease held: throttle events unknown "
+                                           f"({throttles_gap})")
     if _throttled(p, usage):
         return Reason("throttled", f"decrease held: {usage.throttle_events:g} throttle events "
                                    f"in the window")
-    if guards.breaker_open:
+    if usage.consumed == 0 and not p.allow_scale_down_at_0_percent:
+        # Every mode: a window without a datapoint is 0 % use (threshold mode says so in
+        # its own proposal; this holds the other modes' decreases alike).
+        return Reason("zero-usage", "decrease held: consumed 0 % (no datapoint in the "
+                                    "window); decreases at 0 % are off "
+                                    "(allow-scaling-down-*-on-0-percent)")
+    if facts.breaker_open:
         return Reason("breaker-open",
-                      f"decrease held: circuit breaker open ({guards.breaker_message})")
+                      f"decrease held: circuit breaker open ({facts.breaker_message})")
     if not windows.in_any_window(policy.maintenance_windows, now):
         return Reason("outside-maintenance-window",
                       "decrease held: outside maintenance window "
@@ -162,6 +181,11 @@ def _apply_budget(state: ResourceState, policy: ResourcePolicy, decision: Decisi
                   now: datetime) -> Decision:
     if not decision.is_decrease:
         return decision
+    if state.decreases_today is None:
+        # Unknown is never a budget: a decrease DynamoDB might refuse is not sent.
+        return decision.increases_only(Reason(
+            "decrease-budget-unknown", "decrease held: DescribeTable did not say how many "
+                                       "decreases were used today"))
     verdict = budget.may_decrease(state.decreases_today, state.last_decrease, now,
                                   policy.decrease_plan, policy.decrease_plan.pacing)
     if verdict.allowed:
@@ -170,9 +194,13 @@ def _apply_budget(state: ResourceState, policy: ResourcePolicy, decision: Decisi
 
 
 def decide(state: ResourceState, usage: Usage | None, policy: ResourcePolicy,
-           history: ResourceHistory, now: datetime, guards: Guards | None = None) -> Decision:
+           history: ResourceHistory, now: datetime, facts: Facts | None = None) -> Decision:
     """The decision for one table or GSI in one cycle. Pure: ``now`` is a parameter."""
-    guards = guards or Guards()
+    facts = facts or Facts()
+    if facts.managed_by_aws_autoscaling and not policy.ignore_aws_autoscaling:
+        return hold_all(state, history, Reason(
+            "aws-autoscaling", "left alone: managed by AWS Application Auto Scaling "
+                               "(set ignore-aws-autoscaling to manage it anyway)"))
     if usage is None:
         return hold_all(state, history, Reason("metrics-unknown",
                                                 "metrics unavailable: no decision this cycle"))
@@ -181,9 +209,9 @@ def decide(state: ResourceState, usage: Usage | None, policy: ResourcePolicy,
                                                 f"status {state.status}: skipped this cycle"))
 
     reads, reads_history, reads_alarm = _decide_dimension(
-        state, Dimension.READS, policy, usage.reads, history.reads, now, guards)
+        state, Dimension.READS, policy, usage.reads, history.reads, now, facts)
     writes, writes_history, writes_alarm = _decide_dimension(
-        state, Dimension.WRITES, policy, usage.writes, history.writes, now, guards)
+        state, Dimension.WRITES, policy, usage.writes, history.writes, now, facts)
     if policy.always_decrease_rw_together:
         reads, writes = _apply_rw_together(reads, writes)
 

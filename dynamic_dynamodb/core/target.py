@@ -7,7 +7,7 @@ dimension, every cycle:
 
 1. Demand, not consumption: each minute's consumed capacity plus its throttled
    units (throttle events / 60), so a throttled table does not look quiet. The
-   per-minute samples are kept in ``DimensionHistory.recent_demand`` (the newest
+   per-minute samples are kept in ``TargetState.samples`` (the newest
    data of each window replaces what an earlier cycle saw of the same minutes).
 2. Level: the highest demand of the last 3 minutes.
 3. Trend: the rise per minute over the last 3 minutes, projected ``HORIZON``
@@ -39,10 +39,11 @@ lookback-period 5: the 5 minutes ending 2 minutes ago), at the default target of
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from dynamic_dynamodb.core.threshold import Proposal
-from dynamic_dynamodb.core.types import DimensionHistory, DimensionUsage, Reason
+from dynamic_dynamodb.core import minutes
+from dynamic_dynamodb.core.types import DimensionUsage, Proposal, Reason
 from dynamic_dynamodb.settings import DimensionPolicy
 
 # Minutes of demand samples remembered (the longest look back below).
@@ -66,24 +67,45 @@ SMALL_INCREASE = 0.1
 DECREASE_HOLD_MINUTES = 5
 
 
+@dataclass(frozen=True)
+class Projection:
+    """A projected rise, checked ``HORIZON`` minutes later to learn trust in the trend."""
+
+    at_minute: float  # when it was made, in minutes since the epoch
+    base: float  # the level (units/s) it started from
+    rise: float  # the rise (units/s) it projected over HORIZON minutes
+
+
+@dataclass(frozen=True)
+class TargetState:
+    """What the target mode remembers about one dimension."""
+
+    # Demand samples (units/s per minute, newest last), at most KEEP_MINUTES.
+    samples: tuple[float, ...] = ()
+    # When the newest sample was taken, to slide the next window over them.
+    last_sample_at: datetime | None = None
+    # Trust in the trend, learned from the projections' outcomes (may exceed 1 up to
+    # TRUST_CAP while it learns; it is used capped at 1).
+    trend_trust: float = 1.0
+    # The projection waiting to be checked, if any.
+    projection: Projection | None = None
+
+
 def window_demand(usage: DimensionUsage) -> list[float]:
-    """Demand (units/s) of each minute of the window: consumed plus throttled units."""
-    if not usage.per_minute:
-        return [usage.consumed + usage.throttle_events / max(usage.window_seconds, 1)]
-    throttled = usage.throttled_per_minute
-    return [consumed + (throttled[i] / 60.0 if i < len(throttled) else 0.0)
-            for i, consumed in enumerate(usage.per_minute)]
+    """Demand (units/s) of each known minute of the window: consumed plus throttled
+    units (core/minutes.py: a minute not published yet is left out, never 0)."""
+    return minutes.known_demand(usage)[0]
 
 
-def merge_samples(history: DimensionHistory, window: list[float],
+def merge_samples(state: TargetState, window: list[float],
                   now: datetime) -> tuple[float, ...]:
     """The remembered samples with this window's: the window slides by the minutes
     since the last cycle, and its values replace what was seen of the same minutes
     (CloudWatch may complete a minute late)."""
-    old = history.recent_demand
-    if history.last_sample_at is None or not old:
+    old = state.samples
+    if state.last_sample_at is None or not old:
         return tuple(window[-KEEP_MINUTES:])
-    elapsed = int((now - history.last_sample_at).total_seconds() // 60)
+    elapsed = int((now - state.last_sample_at).total_seconds() // 60)
     overlap = len(window) - max(elapsed, 0)
     if overlap <= 0:
         merged = (*old, *window)
@@ -97,41 +119,40 @@ def _percentile(values: tuple[float, ...], percent: float) -> float:
     return ordered[min(len(ordered) - 1, int(percent / 100.0 * len(ordered)))]
 
 
-def _learn_trust(history: DimensionHistory, level: float, slope: float,
-                 minute: float) -> tuple[float, dict[str, float]]:
-    """Trust in the trend, after checking the pending projection if it is due; and
-    the updates to remember (a new projection is recorded when none is pending)."""
-    trust = history.get("trend_trust", 1.0)
-    pending_at = history.get("projection_at", -1.0)
-    updates: dict[str, float] = {}
-    if pending_at >= 0 and minute - pending_at >= HORIZON:
-        projected = history.get("projection_rise", 0.0)
-        came = level - history.get("projection_base", 0.0)
-        share = min(TRUST_CAP, max(0.0, came / projected)) if projected > 0 else 1.0
+def _learn_trust(state: TargetState, level: float, slope: float,
+                 minute: float) -> tuple[float, Projection | None]:
+    """Trust in the trend after checking the pending projection if it is due, and the
+    projection to check next (a new one is made when none is pending)."""
+    trust = state.trend_trust
+    pending = state.projection
+    if pending is not None and minute - pending.at_minute >= HORIZON:
+        came = level - pending.base
+        share = min(TRUST_CAP, max(0.0, came / pending.rise)) if pending.rise > 0 else 1.0
         trust = (1 - TRUST_RATE) * trust + TRUST_RATE * share
-        updates.update(trend_trust=trust, projection_at=-1.0)
-        pending_at = -1.0
-    if pending_at < 0 and slope > 0:
-        updates.update(projection_at=minute, projection_base=level,
-                       projection_rise=slope * HORIZON)
-    return min(1.0, trust), updates
+        pending = None
+    if pending is None and slope > 0:
+        pending = Projection(minute, level, slope * HORIZON)
+    return trust, pending
 
 
 def _units(value: float) -> int:
     return math.ceil(value - 1e-9)
 
 
-def propose(p: DimensionPolicy, current: int, usage: DimensionUsage,
-            history: DimensionHistory, now: datetime) -> Proposal:
-    samples = merge_samples(history, window_demand(usage), now)
+def propose(p: DimensionPolicy, current: int, usage: DimensionUsage, state: TargetState,
+            now: datetime) -> Proposal[TargetState]:
+    # Issue 11: the samples end at the newest known minute, not at ``now`` (on whole
+    # minutes, as the window is, so that a cycle starting a few seconds early or late
+    # slides them by the right number of minutes).
+    window, unknown_after = minutes.known_demand(usage)
+    known_until = now.replace(second=0, microsecond=0) - timedelta(minutes=unknown_after)
+    samples = merge_samples(state, window, known_until)
     level = max(samples[-LEVEL_MINUTES:])
     span = min(TREND_MINUTES, len(samples) - 1)
     slope = max(0.0, (samples[-1] - samples[-1 - span]) / span) if span > 0 else 0.0
-    trust, updates = _learn_trust(history, level, slope, now.timestamp() / 60.0)
-    history = DimensionHistory(history.low_checks, history.alarm, samples, now,
-                               history.extra)
-    if updates:
-        history = history.with_extra(**updates)
+    learned, projection = _learn_trust(state, level, slope, now.timestamp() / 60.0)
+    state = TargetState(samples, known_until, learned, projection)
+    trust = min(1.0, learned)
 
     ratio = p.target_utilisation / 100.0
     target = f"{p.target_utilisation:g} %"
@@ -154,16 +175,21 @@ def propose(p: DimensionPolicy, current: int, usage: DimensionUsage,
             why = (f"demand {level:.1f} units/s at {target} needs {level / ratio:.1f}, plus "
                    f"{rise:.1f} rising {slope:.1f}/min over {HORIZON} min (trend trust "
                    f"{trust:.2f}): {need_up}")
-        return Proposal(need_up, Reason("target-increase", why), history)
+        return Proposal(need_up, Reason("target-increase", why), state)
 
     peak = max(samples[-DECREASE_HOLD_MINUTES:])
     need_down = _units(max(peak / ratio, floor))
+    # Issue 11: no decrease before a lookback period of minutes is known.
+    warming = minutes.too_few_known_minutes(
+        len(samples), min(usage.window_seconds // 60, KEEP_MINUTES))
+    if need_down < current and warming is not None:
+        return Proposal(current, warming, state)
     if need_down < current:
         if floor > peak / ratio:
             why = f"{floor_why} needs {need_down}"
         else:
             why = (f"peak demand of the last {DECREASE_HOLD_MINUTES} min {peak:.1f} units/s "
                    f"needs {need_down} at {target}")
-        return Proposal(need_down, Reason("target-decrease", why), history)
+        return Proposal(need_down, Reason("target-decrease", why), state)
     return Proposal(current, Reason("target-met", f"demand {level:.1f} units/s fits {current} "
-                                                  f"at {target}"), history)
+                                                  f"at {target}"), state)

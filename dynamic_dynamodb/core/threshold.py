@@ -11,35 +11,29 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 
 from dynamic_dynamodb.core import calculator
-from dynamic_dynamodb.core.types import DimensionHistory, DimensionUsage, Reason
+from dynamic_dynamodb.core.types import DimensionUsage, Proposal, Reason
 from dynamic_dynamodb.settings import DimensionPolicy
 
 
 @dataclass(frozen=True)
-class Proposal:
-    """What a scaling mode wants for one dimension, before min/max and the guards."""
+class ThresholdState:
+    """What the threshold mode remembers about one dimension."""
 
-    target: int
-    reason: Reason
-    history: DimensionHistory
+    # Consecutive checks that wanted a decrease (the original counted cumulatively).
+    low_checks: int = 0
 
 
-def _with_low_checks(history: DimensionHistory, low_checks: int) -> DimensionHistory:
-    return DimensionHistory(
-        low_checks=low_checks,
-        alarm=history.alarm,
-        recent_demand=history.recent_demand,
-        last_sample_at=history.last_sample_at,
-        extra=history.extra,
-    )
+RESET = ThresholdState()
 
 
 def _increase_candidates(p: DimensionPolicy, current: int, usage: DimensionUsage,
                          pct: float) -> list[tuple[int, Reason]]:
     candidates: list[tuple[int, Reason]] = []
-    throttles_per_s = usage.throttle_events / max(usage.window_seconds, 1)
+    # Throttle events of the known minutes, per second of them.
+    throttles_per_s = usage.throttle_events / max(usage.known_seconds, 1)
 
     if p.increase_throttled_by_provisioned_scale and usage.throttle_events > 0:
         metric = throttles_per_s / max(current, 1) * 100.0
@@ -107,26 +101,28 @@ def _decrease_candidate(p: DimensionPolicy, current: int, pct: float) -> tuple[i
     return None
 
 
-def propose(p: DimensionPolicy, current: int, usage: DimensionUsage,
-            history: DimensionHistory) -> Proposal:
+def propose(p: DimensionPolicy, current: int, usage: DimensionUsage, state: ThresholdState,
+            now: datetime) -> Proposal[ThresholdState]:
+    """The threshold mode's proposal (``now`` is unused: every mode has one signature,
+    see core/modes.py)."""
     pct = usage.consumed_percent(current)
 
     increases = _increase_candidates(p, current, usage, pct)
     if increases:
         target, reason = max(increases, key=lambda c: c[0])
-        return Proposal(target, reason, _with_low_checks(history, 0))
+        return Proposal(target, reason, RESET)
 
     if pct == 0 and not p.allow_scale_down_at_0_percent:
         return Proposal(current, Reason("zero-usage", "consumed 0 %: decreases at 0 % are off "
                                         "(allow-scaling-down-*-on-0-percent)"),
-                        _with_low_checks(history, 0))
+                        RESET)
 
     wanted = _decrease_candidate(p, current, pct)
     if wanted is None:
         return Proposal(current, Reason("within-thresholds",
                                         f"consumed {pct:.1f} % within thresholds "
                                         f"{p.lower_threshold:g}-{p.upper_threshold:g} %"),
-                        _with_low_checks(history, 0))
+                        RESET)
     target, reason = wanted
     # As in the original's calculators, a decrease stops at the minimum...
     target = max(target, p.min_capacity)
@@ -136,10 +132,10 @@ def propose(p: DimensionPolicy, current: int, usage: DimensionUsage,
         return Proposal(current, Reason("consumption-guard",
                                         f"decrease to {target} would be below the consumed "
                                         f"{usage.consumed:.1f} units/s"),
-                        _with_low_checks(history, 0))
+                        RESET)
 
     # Consecutive low checks (the original counted them cumulatively).
-    low_checks = history.low_checks + 1
+    low_checks = state.low_checks + 1
     if (p.checks_before_scale_down > 1 and p.checks_reset_percent > 0
             and pct >= p.checks_reset_percent):
         low_checks = 0
@@ -147,5 +143,5 @@ def propose(p: DimensionPolicy, current: int, usage: DimensionUsage,
         return Proposal(current, Reason("checks-before-scale-down",
                                         f"{reason.message}; held: check {low_checks} of "
                                         f"{p.checks_before_scale_down} before scaling down"),
-                        _with_low_checks(history, low_checks))
-    return Proposal(target, reason, _with_low_checks(history, 0))
+                        ThresholdState(low_checks))
+    return Proposal(target, reason, RESET)

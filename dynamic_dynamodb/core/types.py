@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Generic, TypeVar
 
 
 class Dimension(str, enum.Enum):
@@ -50,13 +51,17 @@ class Reason:
 
 @dataclass(frozen=True)
 class ResourceState:
-    """What DescribeTable says about a table or a GSI."""
+    """What DescribeTable says about a table or a GSI whose capacity numbers are there.
+
+    ``decreases_today`` is None when the answer did not say (or said it in a way that
+    cannot be read): the decrease budget is then unknown and no decrease is made.
+    """
 
     id: ResourceId
     status: str
     reads: int
     writes: int
-    decreases_today: int = 0
+    decreases_today: int | None = 0
     last_decrease: datetime | None = None
     last_increase: datetime | None = None
 
@@ -69,11 +74,25 @@ class ResourceState:
 
 
 @dataclass(frozen=True)
+class UnusableResource:
+    """A table or GSI whose DescribeTable answer lacks a capacity number (or has one that
+    is not a whole number): nothing may be computed from it, so it gets no decision."""
+
+    id: ResourceId
+    status: str
+    reason: str
+
+
+# A described table or GSI: its facts, or why they cannot be used.
+Described = ResourceState | UnusableResource
+
+
+@dataclass(frozen=True)
 class TableState:
     """A table and its GSIs as read by one DescribeTable call."""
 
-    table: ResourceState
-    gsis: tuple[ResourceState, ...] = ()
+    table: Described
+    gsis: tuple[Described, ...] = ()
     billing_mode: str = "PROVISIONED"
 
     @property
@@ -81,75 +100,111 @@ class TableState:
         return self.table.id.table
 
     @property
-    def resources(self) -> tuple[ResourceState, ...]:
+    def resources(self) -> tuple[Described, ...]:
         return (self.table, *self.gsis)
 
 
 @dataclass(frozen=True)
 class DimensionUsage:
-    """Consumption of one dimension over the lookback window.
+    """Consumption of one dimension over the lookback window, from its known minutes.
 
-    ``consumed`` is the average in capacity units per second; ``throttle_events``
-    the number of throttle events in the window. ``per_minute`` holds the consumed
-    units/s of each minute of the window, oldest first, and ``throttled_per_minute``
-    the throttle events of each minute (both may be empty when not fetched).
+    ``per_minute`` holds the consumed units/s of each minute of the window, oldest
+    first, and ``throttled_per_minute`` the throttle events of each minute; a minute not
+    known yet (CloudWatch has not published it, see core/minutes.py) is None, never 0.
+    Both may be empty when not fetched: the whole window then counts as known.
+    ``consumed`` is the average units/s over the known minutes, ``throttle_events`` the
+    events of the known minutes. ``throttles_unknown`` says why the throttle events
+    cannot be trusted at all (their series was missing, incomplete or invalid); empty
+    when they can.
     """
 
     consumed: float
     throttle_events: float
     window_seconds: int
-    per_minute: tuple[float, ...] = ()
-    throttled_per_minute: tuple[float, ...] = ()
+    per_minute: tuple[float | None, ...] = ()
+    throttled_per_minute: tuple[float | None, ...] = ()
+    throttles_unknown: str = ""
 
     def consumed_percent(self, provisioned: int) -> float:
         if provisioned <= 0:
             return 0.0
         return self.consumed / provisioned * 100.0
 
+    @property
+    def known_seconds(self) -> int:
+        """The seconds of the window whose consumption is known."""
+        if not self.per_minute:
+            return self.window_seconds
+        return 60 * sum(1 for value in self.per_minute if value is not None)
+
+    def throttles_gap(self) -> str:
+        """Why the throttle events of the known minutes are not all known, or ""."""
+        if self.throttles_unknown:
+            return self.throttles_unknown
+        missing = sum(1 for consumed, throttled in zip(self.per_minute,
+                                                       self.throttled_per_minute,
+                                                       strict=False)
+                      if consumed is not None and throttled is None)
+        if missing:
+            return (f"the throttle events of {missing} minute(s) whose consumption is known "
+                    f"are not published yet")
+        return ""
+
+
+@dataclass(frozen=True)
+class UnknownUsage:
+    """A dimension whose consumption is not known this cycle (the series was missing,
+    incomplete or invalid, or no minute of the window is known yet): no decision."""
+
+    reason: str
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+# What the edges know about one dimension's use.
+DimensionReading = DimensionUsage | UnknownUsage
+
 
 @dataclass(frozen=True)
 class Usage:
-    """Reads and writes usage of one resource. A failed read is ``None`` at the edge."""
+    """Reads and writes usage of one resource. A failed read is ``None`` at the edge;
+    a dimension whose metrics are unknown is an ``UnknownUsage``."""
 
-    reads: DimensionUsage
-    writes: DimensionUsage
+    reads: DimensionReading
+    writes: DimensionReading
 
-    def of(self, dim: Dimension) -> DimensionUsage:
+    def of(self, dim: Dimension) -> DimensionReading:
         return self.reads if dim is Dimension.READS else self.writes
+
+    def known(self, dim: Dimension) -> DimensionUsage | None:
+        """The dimension's usage when it is known, else None."""
+        reading = self.of(dim)
+        return reading if isinstance(reading, DimensionUsage) else None
 
 
 @dataclass(frozen=True)
 class DimensionHistory:
     """What the core remembers about one dimension between cycles."""
 
-    # Consecutive checks that wanted a decrease (the original counted cumulatively).
-    low_checks: int = 0
     # Active alarm ("high" / "low" / ""), so alarms fire when a condition starts.
     alarm: str = ""
-    # Recent demand samples (units/s, newest last) for modes that look back further
-    # than one window, e.g. the target mode's peak hold.
-    recent_demand: tuple[float, ...] = ()
-    # Time of the last sample appended to recent_demand, to avoid double counting.
-    last_sample_at: datetime | None = None
-    # Free-form numeric state for scaling modes (kept small and immutable).
-    extra: tuple[tuple[str, float], ...] = ()
+    # The scaling mode's own state (a frozen value of the mode's state type, see
+    # core/modes.py); None before the mode's first check.
+    mode_state: object | None = None
 
-    def get(self, key: str, default: float = 0.0) -> float:
-        for k, v in self.extra:
-            if k == key:
-                return v
-        return default
 
-    def with_extra(self, **values: float) -> DimensionHistory:
-        merged = dict(self.extra)
-        merged.update(values)
-        return DimensionHistory(
-            low_checks=self.low_checks,
-            alarm=self.alarm,
-            recent_demand=self.recent_demand,
-            last_sample_at=self.last_sample_at,
-            extra=tuple(sorted(merged.items())),
-        )
+StateT = TypeVar("StateT")
+
+
+@dataclass(frozen=True)
+class Proposal(Generic[StateT]):
+    """What a scaling mode wants for one dimension, before min/max and the guards, and
+    the mode's state to remember until the next check."""
+
+    target: int
+    reason: Reason
+    state: StateT
 
 
 @dataclass(frozen=True)

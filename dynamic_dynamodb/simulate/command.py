@@ -6,6 +6,7 @@ everything after that is here.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -48,7 +49,7 @@ class SimulateOptions:
     plot_start_day: float = 0.0
     plot_days: float | None = None
     quiet: bool = False
-    model: ModelParams = ModelParams()
+    model: ModelParams = ModelParams()  # noqa: RUF009 - frozen, so one shared default is safe
 
 
 def table_regex(params: dict[str, Any], table: str) -> dict[str, Any]:
@@ -90,6 +91,54 @@ def _describe(trace: Trace, options: SimulateOptions) -> list[str]:
     ]
 
 
+# What --plot can write (matplotlib picks the format from the name).
+PLOT_FORMATS = (".png", ".svg", ".pdf")
+
+
+def check_writable(path: str, flag: str) -> None:
+    """Refuse, before a long run, an output file that cannot be created."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise click.BadParameter(f"folder {folder} does not exist", param_hint=flag)
+    if os.path.isdir(path):
+        raise click.BadParameter(f"{path} is a folder", param_hint=flag)
+    target = path if os.path.exists(path) else folder
+    if not os.access(target, os.W_OK):
+        raise click.BadParameter(f"cannot write {path}: permission denied", param_hint=flag)
+
+
+def check_outputs(options: SimulateOptions) -> None:
+    """Output paths and the plot's format, checked before the trace is even read."""
+    if options.output:
+        check_writable(options.output, "--output")
+    if options.plot:
+        if not options.plot.lower().endswith(PLOT_FORMATS):
+            raise click.BadParameter(
+                f"{options.plot}: a plot is written as PNG, SVG or PDF; name the file "
+                f"{', '.join(PLOT_FORMATS[:-1])} or {PLOT_FORMATS[-1]}", param_hint="--plot")
+        check_writable(options.plot, "--plot")
+        try:
+            require_matplotlib()
+        except PlotUnavailable as exc:
+            raise click.UsageError(str(exc)) from None
+
+
+def check_plot_window(trace: Trace, options: SimulateOptions) -> None:
+    """A plot that would start after the trace ends would be empty: say so instead."""
+    if options.plot and options.plot_start_day * 1440 >= trace.minutes:
+        raise click.BadParameter(
+            f"day {options.plot_start_day:g} is past the end of the trace, which is "
+            f"{trace.minutes / 1440:.2f} days long", param_hint="--plot-start-day")
+
+
+def _write(what: Callable[[], None], path: str) -> None:
+    """Write an output after the run; a failure now (disk full) is one message, exit 1."""
+    try:
+        what()
+    except OSError as exc:
+        raise click.FileError(path, exc.strerror or str(exc)) from None
+
+
 def run_simulate(config: Config, options: SimulateOptions) -> int:
     """The whole command after the configuration is built; returns the exit code."""
     policy = config.table_policy(options.table)
@@ -97,15 +146,12 @@ def run_simulate(config: Config, options: SimulateOptions) -> int:
         raise click.UsageError(
             f"the configuration manages no table named {options.table!r}: name the simulated "
             f"table with --table so that a [table: ...] section (or --table-name) matches it")
-    if options.plot:
-        try:
-            require_matplotlib()
-        except PlotUnavailable as exc:
-            raise click.UsageError(str(exc)) from None
+    check_outputs(options)
     try:
         trace = read_trace(options.trace, options.step, options.scale)
     except TraceError as exc:
         raise click.BadParameter(str(exc), param_hint="TRACE") from None
+    check_plot_window(trace, options)
 
     target = policy.of(options.dimension.value).target_utilisation
     start = options.start_capacity or default_start_capacity(trace, target)
@@ -145,7 +191,8 @@ def run_simulate(config: Config, options: SimulateOptions) -> int:
                        f"while UPDATING); the Scheduler retried them next cycle")
 
     if options.output:
-        report.write_csv(runs[0], options.output)
+        output = options.output
+        _write(lambda: report.write_csv(runs[0], output), output)
     if options.plot:
         first = int(options.plot_start_day * 1440)
         minutes = None if options.plot_days is None else int(options.plot_days * 1440)
@@ -153,5 +200,7 @@ def run_simulate(config: Config, options: SimulateOptions) -> int:
                  f"{options.scale:g}): {rows[0].policy}: throttled "
                  f"{rows[0].throttled_percent or 0:.4f} % of demand, cost "
                  f"{rows[0].cost_ratio:.3f} x oracle")
-        plot_runs(runs[:2], options.plot, title=title, first_minute=first, minutes=minutes)
+        plot = options.plot
+        _write(lambda: plot_runs(runs[:2], plot, title=title, first_minute=first,
+                                 minutes=minutes), plot)
     return EXIT_OK

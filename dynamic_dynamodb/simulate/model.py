@@ -9,12 +9,13 @@ README ("Simulating a policy on your own traffic"):
   bucket capped at ``burst_seconds`` x provisioned; a minute above provisioned
   draws from it. What is not served is throttled.
 * CloudWatch shows a minute's consumed capacity and throttle events
-  ``metrics_lag_minutes`` after the minute ends; one throttle event per throttled
-  capacity unit (a simplification: DynamoDB counts throttled requests). Optionally
-  (``late_share``, ``gaps_per_day``; off by default) a seeded share of minutes is
-  published 1..``late_max_minutes`` later still, and a few runs of minutes are never
-  published (``publication_schedule``, ``CLOUDWATCH_LATE``); ``demand_view`` reads a
-  minute without a datapoint as issue 11 defines.
+  ``metrics_lag_minutes`` after the minute ends, and nothing for a minute without
+  traffic; one throttle event per throttled capacity unit (a simplification: DynamoDB
+  counts throttled requests). Optionally (``late_share``, ``gaps_per_day``; off by
+  default) a seeded share of minutes is published 1..``late_max_minutes`` later
+  still, and a few runs of minutes are never published (``publication_schedule``,
+  ``CLOUDWATCH_LATE``). The policy reads them as the daemon reads CloudWatch
+  (aws/metrics.py, core/minutes.py): a minute not published yet is unknown, not 0.
 * UpdateTable takes effect ``update_lag_minutes`` later; the table is UPDATING
   meanwhile and another UpdateTable gets ResourceInUseException.
 * Decreases: ``free_decreases_per_day`` per UTC day, then one per
@@ -23,25 +24,24 @@ README ("Simulating a policy on your own traffic"):
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
 
-from dynamic_dynamodb.aws.metrics import window
-from dynamic_dynamodb.aws.tables import DynamoTables
+from dynamic_dynamodb.aws.metrics import Series, usage_from_series
 from dynamic_dynamodb.backend import MetricRequest
+from dynamic_dynamodb.core.minutes import SeriesAnswer
 from dynamic_dynamodb.core.types import (
+    Decision,
     Dimension,
-    DimensionUsage,
     ResourceId,
     ResourceState,
     TableState,
     Usage,
 )
 from dynamic_dynamodb.errors import AwsError, TableGone
+from dynamic_dynamodb.settings import DEFAULT_PUBLICATION_ALLOWANCE_MINUTES
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -67,20 +67,14 @@ class ModelParams:
     gaps_per_day: float = 0.0
     gap_max_minutes: int = 3
     publication_seed: int = 0
-    # How usage() reads a minute without a datapoint: "zero" (as aws/metrics.py does
-    # today) or "unknown": zero only when a later minute of the window has a datapoint
-    # or when the minute ended ``publication_allowance_minutes`` or more ago, otherwise
-    # not known yet (NaN in per_minute until DimensionUsage can say "unknown").
-    missing_minutes: Literal["zero", "unknown"] = "zero"
-    publication_allowance_minutes: int = 5
 
 
 # CloudWatch publication as observed, for measuring how policies cope with it (the
 # defaults of ModelParams keep the plain lag): about 1 minute in 5 one to three
 # minutes later than the lag, and every other day a run of 1-3 minutes that never
 # arrives. Assumptions, not measurements: CloudWatch documents neither.
-CLOUDWATCH_LATE = dict(late_share=0.2, late_max_minutes=3, gaps_per_day=0.5,
-                       gap_max_minutes=3, missing_minutes="unknown")
+CLOUDWATCH_LATE = ModelParams(late_share=0.2, late_max_minutes=3, gaps_per_day=0.5,
+                              gap_max_minutes=3)
 # A minute never published (a gap) becomes visible at this minute: never.
 NEVER = 2 ** 62
 
@@ -235,67 +229,33 @@ class SimulatedTable:
     def visible(self, k: int) -> bool:
         """Whether minute ``k``'s datapoints (if it has any) are published by now."""
         if self.visible_at is None:
-            return k < self.minute - self.params.metrics_lag_minutes
+            return k < self.published_until()
         return self.visible_at[k] <= self.minute
 
-    def demand_view(self, first: int, length: int) -> list[float | None]:
-        """Demand (consumed + throttled units/s) of minutes [first, first + length) as
-        CloudWatch shows it now, read as issue 11 defines: a minute with a published
-        datapoint has its value; a minute without one (no traffic, not published yet,
-        or lost) is 0 when a later minute of the window has a datapoint or when it ended
-        ``publication_allowance_minutes`` or more ago, and None (unknown) otherwise.
-        Minutes before the trace and minutes not yet served are None: the trace does
-        not say what the table served before it started."""
-        now = self.minute
-        allowance = self.params.publication_allowance_minutes
-        out: list[float | None] = [None] * length
-        later_point = False
-        for i in range(length - 1, -1, -1):
-            k = first + i
-            if k < 0 or k >= now:
-                continue
-            consumed, throttled = self.consumed_sum[k], self.throttle_events[k]
-            if (consumed > 0 or throttled > 0) and self.visible(k):
-                out[i] = (consumed + throttled) / 60.0
-                later_point = True
-            elif later_point or now - (k + 1) >= allowance:
-                out[i] = 0.0
-        return out
-
-    def usage(self, first: int, length: int) -> Usage:
+    def usage(self, first: int, length: int,
+              allowance_minutes: int = DEFAULT_PUBLICATION_ALLOWANCE_MINUTES) -> Usage:
         """What GetMetricData returns for minutes [first, first + length), as aws/metrics.py
-        turns it into Usage. With ``missing_minutes`` "zero" (the default, today's edge) a
-        minute without a visible datapoint reads 0; with "unknown" it reads as
-        ``demand_view`` says, NaN standing for unknown in ``per_minute`` (the sums cover
-        the known minutes)."""
-        seconds = length * 60
-        unknown = self.params.missing_minutes == "unknown"
-        view = self.demand_view(first, length) if unknown else None
-        sums: list[float] = []
-        events: list[float] = []
-        for i in range(length):
-            k = first + i
-            if view is not None and view[i] is None:
-                sums.append(math.nan)
-                events.append(math.nan)
-            elif 0 <= k < len(self.demand) and self.visible(k):
-                sums.append(self.consumed_sum[k])
-                events.append(self.throttle_events[k])
-            else:
-                sums.append(0.0)
-                events.append(0.0)
-        zeros = (0.0,) * length
-        replayed = DimensionUsage(
-            consumed=sum(v for v in sums if v == v) / seconds,
-            throttle_events=sum(v for v in events if v == v),
-            window_seconds=seconds,
-            per_minute=tuple(v / 60 for v in sums),
-            throttled_per_minute=tuple(events),
-        )
-        idle = DimensionUsage(0.0, 0.0, seconds, zeros, zeros)
-        if self.dimension is Dimension.READS:
-            return Usage(replayed, idle)
-        return Usage(idle, replayed)
+        turns it into Usage: a minute has a datapoint when it had traffic (consumed or
+        throttled) and is published by now; a minute without one is idle or not known
+        yet by core/minutes.py's rules. Minutes before the trace are not known: the
+        traced table's history before it is not in the trace."""
+        base = int(self.start.timestamp())
+        consumed: Series = {}
+        throttled: Series = {}
+        for k in range(max(first, 0), min(first + length, len(self.demand))):
+            if not self.visible(k):
+                continue
+            if self.consumed_sum[k] > 0:
+                consumed[base + k * 60] = self.consumed_sum[k]
+            if self.throttle_events[k] > 0:
+                throttled[base + k * 60] = self.throttle_events[k]
+        name = self.dimension.value
+        idle = "writes" if self.dimension is Dimension.READS else "reads"
+        series = {f"{name}_consumed": SeriesAnswer(consumed),
+                  f"{name}_throttled": SeriesAnswer(throttled),
+                  f"{idle}_consumed": SeriesAnswer(), f"{idle}_throttled": SeriesAnswer()}
+        return usage_from_series(series, self.time_of(first), length, self.now(),
+                                 allowance_minutes, known_from=self.start)
 
 
 def publication_schedule(minutes: int, params: ModelParams) -> list[int] | None:
@@ -354,18 +314,18 @@ class SimMetrics:
             if req.resource != self.table.id:
                 result[req.resource] = None
                 continue
-            start, _ = window(now, req.window_start_minutes, req.window_minutes)
+            start, _ = req.window(now)
             first = int((start - self.table.start).total_seconds() // 60)
-            result[req.resource] = self.table.usage(first, req.window_minutes)
+            result[req.resource] = self.table.usage(first, req.window_minutes,
+                                                    req.publication_allowance_minutes)
         return result
 
 
-class SimTables(DynamoTables):
-    """TablesApi over the simulated table. ``update`` is DynamoTables.update itself (one
-    UpdateTable; increases alone when DynamoDB refuses a decrease); only the call that
-    would go to AWS is replaced."""
+class SimTables:
+    """TablesApi over the simulated table: what DynamoDB would answer, refusals included
+    (the Scheduler's fallback after a refused decrease is core/fallback.py, as live)."""
 
-    def __init__(self, table: SimulatedTable) -> None:  # no boto3 clients
+    def __init__(self, table: SimulatedTable) -> None:
         self.table = table
 
     def list_tables(self) -> list[str]:
@@ -376,15 +336,14 @@ class SimTables(DynamoTables):
             raise TableGone(table)
         return self.table.state()
 
-    def _send(self, table: str, request: dict[str, Any]) -> None:
+    def update(self, table: str, decisions: Sequence[Decision]) -> None:
         if table != self.table.name:
             raise TableGone(table)
-        if "GlobalSecondaryIndexUpdates" in request:
+        if any(d.resource.is_gsi for d in decisions):
             raise AwsError(f"UpdateTable {table}: the simulated table has no GSI",
                            "ValidationException", transient=False)
-        throughput = request["ProvisionedThroughput"]
-        self.table.update(int(throughput["ReadCapacityUnits"]),
-                          int(throughput["WriteCapacityUnits"]))
+        for d in decisions:
+            self.table.update(d.reads.target, d.writes.target)
 
     def autoscaling_managed(self, tables: Sequence[str]) -> set[ResourceId]:
         return set()

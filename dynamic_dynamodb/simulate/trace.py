@@ -2,9 +2,10 @@
 
 The last column is the load; a header row is allowed. Rows are ``step`` minutes
 apart and a row holds its value for each minute it covers. When the first column
-holds timestamps (ISO 8601, naive = UTC), they place the rows: a minute without a
-row has no load, and the first timestamp starts the simulated UTC clock. Demand
-in a minute, in capacity units per second, is ``value / 60 * scale``.
+holds timestamps (ISO 8601, naive = UTC), they place the rows: they must be in time
+order, one row per minute at most; a minute without a row has no load, and the first
+timestamp starts the simulated UTC clock. Demand in a minute, in capacity units per
+second, is ``value / 60 * scale``; more than ``MAX_DEMAND`` is refused.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ from dynamic_dynamodb.errors import DynamicDynamoDBError
 DEFAULT_START = datetime(2000, 1, 1, tzinfo=timezone.utc)
 # Twenty years of minutes: beyond this a timestamp is surely wrong (or in seconds).
 MAX_MINUTES = 20 * 366 * 24 * 60
+# Demand above this (units/s, after --scale) is surely not a load: a thousand times the
+# largest capacity a configuration may name (settings.MAX_CONFIGURABLE_CAPACITY). Such a
+# value is a wrong column (an id, a byte count) or a typo, and would only overflow.
+MAX_DEMAND = 1e9
 
 
 class TraceError(DynamicDynamoDBError):
@@ -49,7 +54,7 @@ class Trace:
 def _open(path: Path) -> io.TextIOBase:
     if path.suffix == ".gz":
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
-    return open(path, encoding="utf-8", newline="")  # noqa: SIM115 - closed by the caller
+    return open(path, encoding="utf-8", newline="")
 
 
 def parse_time(text: str) -> datetime | None:
@@ -94,6 +99,31 @@ def _rows(lines: Iterable[list[str]], name: str) -> Iterator[tuple[int, datetime
         yield number, stamp, _value(cells[-1], where)
 
 
+def _in_order(rows: list[tuple[int, datetime | None, float]], name: str) -> datetime:
+    """The first timestamp; each row must be in a later minute than the row before it.
+
+    Two rows for one minute, or a row before its predecessor, mean concatenated or
+    mis-sorted files, or the wrong column: refused, never silently merged.
+    """
+    previous: tuple[int, datetime] | None = None
+    for number, stamp, _ in rows:
+        assert stamp is not None
+        minute = stamp.replace(second=0, microsecond=0)
+        if previous is not None:
+            earlier_line, earlier = previous
+            if minute == earlier:
+                raise TraceError(f"{name} line {number}: a second row for minute "
+                                 f"{minute:%Y-%m-%d %H:%M} UTC (line {earlier_line} has it)")
+            if minute < earlier:
+                raise TraceError(f"{name} line {number}: {minute:%Y-%m-%d %H:%M} UTC is before "
+                                 f"line {earlier_line} ({earlier:%Y-%m-%d %H:%M} UTC); rows must "
+                                 f"be in time order")
+        previous = (number, minute)
+    first = rows[0][1]
+    assert first is not None
+    return first
+
+
 def read_trace(path: str | Path, step: int = 1, scale: float = 1.0) -> Trace:
     """Read ``path`` (``.csv`` or ``.csv.gz``) into a per-minute demand Trace."""
     if step < 1:
@@ -111,6 +141,12 @@ def read_trace(path: str | Path, step: int = 1, scale: float = 1.0) -> Trace:
     if not rows:
         raise TraceError(f"{path.name}: no data rows")
     factor = scale / 60.0
+    for number, _, value in rows:
+        if value * factor > MAX_DEMAND:
+            raise TraceError(f"{path.name} line {number}: the load {value:g} is "
+                             f"{value * factor:.3g} units/s (value / 60 x --scale), above the "
+                             f"{MAX_DEMAND:g} units/s a simulation accepts; is the last column "
+                             f"the load?")
     timed = rows[0][1] is not None
     if timed:
         untimed = next((number for number, stamp, _ in rows if stamp is None), None)
@@ -121,8 +157,7 @@ def read_trace(path: str | Path, step: int = 1, scale: float = 1.0) -> Trace:
         demand = [value * factor for _, _, value in rows for _ in range(step)]
         return Trace(DEFAULT_START, tuple(demand), str(path))
 
-    start = min(stamp for _, stamp, _ in rows if stamp is not None).replace(second=0,
-                                                                           microsecond=0)
+    start = _in_order(rows, path.name).replace(second=0, microsecond=0)
     offsets = []
     for number, stamp, value in rows:
         assert stamp is not None
@@ -132,7 +167,7 @@ def read_trace(path: str | Path, step: int = 1, scale: float = 1.0) -> Trace:
         raise TraceError(f"{path.name}: the timestamps span {length} minutes (over 20 years); "
                          f"are they right?")
     minutes = [0.0] * length
-    for offset, value, _ in sorted(offsets):  # in time order: a later row wins an overlap
+    for offset, value, _ in offsets:  # in time order: a later row wins an overlap (--step)
         load = value * factor
         for k in range(offset, offset + step):
             minutes[k] = load

@@ -6,11 +6,12 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 
-README_EXAMPLE = (
-    "--reads-upper-threshold 90 --reads-lower-threshold 30 --increase-reads-with 50 "
-    "--decrease-reads-with 40 --writes-upper-threshold 90 --writes-lower-threshold 40 "
-    "--increase-writes-with 40 --decrease-writes-with 70 --check-interval 300"
-).split()
+README_EXAMPLE = [
+    "--reads-upper-threshold", "90", "--reads-lower-threshold", "30",
+    "--increase-reads-with", "50", "--decrease-reads-with", "40",
+    "--writes-upper-threshold", "90", "--writes-lower-threshold", "40",
+    "--increase-writes-with", "40", "--decrease-writes-with", "70", "--check-interval", "300",
+]
 
 
 def run_cli(args: Sequence[str], env: Mapping[str, str],

@@ -1,6 +1,6 @@
 """Fixtures for tests that talk real HTTP to the local AWS-API launcher (moto + DynamoDB rules).
 
-``launcher_process`` (session) runs ``python -m dynamic_dynamodb.testing.launcher --port 0``
+``launcher_process`` (session) runs ``python -m dynamic_dynamodb.localaws --port 0``
 once; ``launcher`` resets its state (moto's data, faults, clock, counters) before each test.
 """
 
@@ -15,8 +15,9 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from dynamic_dynamodb.testing.control import LauncherControl
-from dynamic_dynamodb.testing.launcher import LauncherProcess, isolated_environ
+from dynamic_dynamodb.localaws.childprocess import LauncherProcess
+from dynamic_dynamodb.localaws.control import LauncherControl
+from dynamic_dynamodb.localaws.environment import isolated_environ
 
 # One attempt per call: tests see each injected error instead of botocore's retries.
 NO_RETRIES = Config(retries={"total_max_attempts": 1})

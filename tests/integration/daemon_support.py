@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import boto3
 
-from dynamic_dynamodb.testing import create_table, seed_metrics
+from dynamic_dynamodb.localaws import create_table, seed_metrics
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,7 +136,7 @@ class SlowProxy:
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
             def _forward(self) -> None:

@@ -19,12 +19,12 @@ import pytest
 from dynamic_dynamodb.aws.metrics import CloudWatchMetrics
 from dynamic_dynamodb.aws.session import AwsClients
 from dynamic_dynamodb.aws.tables import DynamoTables
+from dynamic_dynamodb.localaws import LauncherControl, create_table, seed_metrics
+from dynamic_dynamodb.localaws.fast_cloudwatch import FastCloudWatch
 from dynamic_dynamodb.loop import Scheduler, SystemClock
 from dynamic_dynamodb.notify import LogNotifier
 from dynamic_dynamodb.runner import build_scheduler
 from dynamic_dynamodb.settings import Config, GlobalConfig, GsiPolicy, TablePolicy
-from dynamic_dynamodb.testing import LauncherControl, create_table, seed_metrics
-from dynamic_dynamodb.testing.fast_cloudwatch import FastCloudWatch
 
 GSI = "by_owner"
 CAPACITY = 10

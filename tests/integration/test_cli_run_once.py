@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from dynamic_dynamodb.testing.seed import create_table, seed_metrics
+from dynamic_dynamodb.localaws.seed import create_table, seed_metrics
 
 from .clitools import README_EXAMPLE, capacity, run_cli
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from dynamic_dynamodb.testing import create_table, seed_metrics
+from dynamic_dynamodb.localaws import create_table, seed_metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 

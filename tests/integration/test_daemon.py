@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from dynamic_dynamodb import daemon
-from dynamic_dynamodb.pidlock import pid_path
+from dynamic_dynamodb.cli import stop_daemon
+from dynamic_dynamodb.service.options import DaemonOptions
+from dynamic_dynamodb.service.pidlock import pid_path
 
 from .daemon_support import Cli, pid_alive, read, wait_for, write_config
 
@@ -177,7 +178,7 @@ def test_stop_sends_sigkill_after_the_timeout(tmp_path: Path,
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
 
-        code = daemon.stop(str(tmp_path), "stuck", timeout=0.5)
+        code = stop_daemon(DaemonOptions("stuck", str(tmp_path)), timeout=0.5)
 
         assert code == 0
         assert holder.wait(timeout=10) == -signal.SIGKILL

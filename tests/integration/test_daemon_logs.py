@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from .breaker_server import BreakerService
-from .daemon_support import Cli, make_tables, read
+from .daemon_support import Cli, make_tables, read, stopping, wait_for, write_config
 
 SECRET_KEY = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYzz-TEST"
 
@@ -99,3 +102,26 @@ format=CUSTOM %(levelname)s %(message)s
     lines = read(log).splitlines()
     assert "CUSTOM INFO a-orders: reads 10 (95.0 % used) -> 15" in "\n".join(lines)
     assert all(line.startswith("CUSTOM ") for line in lines if line.strip())
+
+
+def test_a_deleted_log_directory_is_made_again_mid_run(cli: Cli, tmp_path: Path) -> None:
+    """A foreground run whose log directory is deleted between cycles logs the next
+    cycle to a new file in a new directory, without a reload, and exits 0 on SIGTERM."""
+    directory = tmp_path / "logs"
+    directory.mkdir()
+    log = directory / "dd.log"
+    config = write_config(tmp_path / "dd.conf", log, check_interval=1)
+    process = cli.popen("-c", str(config), "--daemon", "fg", "--pid-file-dir",
+                        str(tmp_path))
+    with stopping(process):
+        wait_for(lambda: "b-orders: reads" in read(log), what="the first cycle")
+        shutil.rmtree(directory)
+
+        wait_for(lambda: "b-orders: reads" in read(log), what="a cycle logged after the rmtree")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        stderr = process.stderr.read() if process.stderr else ""
+
+    assert "Traceback" not in stderr
+    assert "stopped on SIGTERM" in read(log)
+    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO ", read(log))

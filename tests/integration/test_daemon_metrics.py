@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dynamic_dynamodb.testing.control import LauncherControl
+from dynamic_dynamodb.localaws.control import LauncherControl
 
 from .daemon_support import Cli, make_tables, read, stopping, wait_for, write_config
 
@@ -44,9 +44,13 @@ def _scrape(port: int) -> dict[str, float]:
     return samples
 
 
+# Every series names its target: without account sections, the one default target.
+TARGET = 'target="default/us-east-1"'
+
+
 def _after_cycles(port: int, cycles: int) -> dict[str, float]:
     samples = _scrape(port)
-    done = samples.get("dynamic_dynamodb_cycle_duration_seconds_count", 0)
+    done = samples.get(f"dynamic_dynamodb_cycle_duration_seconds_count{{{TARGET}}}", 0)
     return samples if done >= cycles else {}
 
 
@@ -64,19 +68,21 @@ def test_metrics_describe_cycles_decisions_capacity_errors_and_calls(
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
 
-    assert samples['dynamic_dynamodb_cycles_total{result="partial"}'] == 1
-    assert samples['dynamic_dynamodb_cycles_total{result="ok"}'] >= 1
-    assert samples["dynamic_dynamodb_cycle_duration_seconds_count"] >= 2
-    assert samples['dynamic_dynamodb_errors_total{kind="ThrottlingException"}'] == 1
-    assert samples['dynamic_dynamodb_decisions_total{decision="increase",dimension="reads"}'] \
-        == 2
-    assert samples['dynamic_dynamodb_changes_applied_total{decision="increase",'
-                   'dimension="reads"}'] == 2
-    table = 'dimension="reads",index="",table="a-orders"'
+    assert samples[f'dynamic_dynamodb_cycles_total{{result="partial",{TARGET}}}'] == 1
+    assert samples[f'dynamic_dynamodb_cycles_total{{result="ok",{TARGET}}}'] >= 1
+    assert samples[f"dynamic_dynamodb_cycle_duration_seconds_count{{{TARGET}}}"] >= 2
+    assert samples[f'dynamic_dynamodb_errors_total{{kind="ThrottlingException",{TARGET}}}'] \
+        == 1
+    assert samples[f'dynamic_dynamodb_decisions_total{{decision="increase",dimension="reads",'
+                   f'{TARGET}}}'] == 2
+    assert samples[f'dynamic_dynamodb_changes_applied_total{{decision="increase",'
+                   f'dimension="reads",{TARGET}}}'] == 2
+    table = f'dimension="reads",index="",table="a-orders",{TARGET}'
     assert samples[f"dynamic_dynamodb_provisioned_capacity_units{{{table}}}"] == 15
     assert samples[f"dynamic_dynamodb_consumed_capacity_units{{{table}}}"] == 9.5
-    assert samples['dynamic_dynamodb_aws_calls_total{operation="dynamodb.DescribeTable"}'] >= 3
-    assert samples["dynamic_dynamodb_last_cycle_timestamp_seconds"] > 0
+    assert samples[f'dynamic_dynamodb_aws_calls_total{{operation="dynamodb.DescribeTable",'
+                   f'{TARGET}}}'] >= 3
+    assert samples[f"dynamic_dynamodb_last_cycle_timestamp_seconds{{{TARGET}}}"] > 0
 
 
 def test_metrics_without_prometheus_client_is_a_usage_error(cli: Cli, tmp_path: Path) -> None:

@@ -16,19 +16,18 @@ import pytest
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
-from dynamic_dynamodb.runner import build_scheduler
-from dynamic_dynamodb.settings import Config, GsiPolicy, TablePolicy
-from dynamic_dynamodb.testing import LauncherControl, create_table, seed_metrics
-from dynamic_dynamodb.testing.fast_cloudwatch import (
+from dynamic_dynamodb.localaws import LauncherControl, create_table, seed_metrics
+from dynamic_dynamodb.localaws.fast_cloudwatch import (
     FastCloudWatch,
     FastCloudWatchProcess,
     control_stats,
 )
-from dynamic_dynamodb.testing.seed import dimensions
+from dynamic_dynamodb.localaws.seed import metric_query
+from dynamic_dynamodb.runner import build_scheduler
+from dynamic_dynamodb.settings import Config, GsiPolicy, TablePolicy
 
 NO_RETRIES = BotoConfig(retries={"total_max_attempts": 1})
 NOW = datetime.now(timezone.utc).replace(second=0, microsecond=0)
-NAMESPACE = "AWS/DynamoDB"
 
 
 @pytest.fixture
@@ -43,10 +42,7 @@ def client(url: str) -> Any:
 
 def query(qid: str, metric: str, stat: str, table: str = "t1",
           index: str | None = None) -> dict[str, Any]:
-    return {"Id": qid, "MetricStat": {
-        "Metric": {"Namespace": NAMESPACE, "MetricName": metric,
-                   "Dimensions": dimensions(table, index)},
-        "Period": 60, "Stat": stat}}
+    return metric_query(table, metric, index, query_id=qid, stat=stat)
 
 
 def seed(cw: Any) -> None:

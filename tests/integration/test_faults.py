@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from dynamic_dynamodb.backend import MetricRequest, UpdateResult
+from dynamic_dynamodb.backend import MetricRequest
 from dynamic_dynamodb.core.types import (
     Decision,
     DimensionUsage,
@@ -29,9 +29,9 @@ from dynamic_dynamodb.core.types import (
     TableState,
     Usage,
 )
+from dynamic_dynamodb.localaws.control import LauncherControl
 from dynamic_dynamodb.loop import CycleReport, Scheduler
 from dynamic_dynamodb.settings import Config, TablePolicy
-from dynamic_dynamodb.testing.control import LauncherControl
 
 from .daemon_support import Cli, read, stopping, wait_for, write_config
 
@@ -125,8 +125,8 @@ class FakeTables:
             raise KeyError("ProvisionedThroughput")
         return TableState(ResourceState(ResourceId(table), "ACTIVE", 10, 10))
 
-    def update(self, table: str, decisions: Sequence[Decision]) -> UpdateResult:
-        return UpdateResult(tuple(d for d in decisions if d.changes))
+    def update(self, table: str, decisions: Sequence[Decision]) -> None:
+        pass
 
     def autoscaling_managed(self, tables: Sequence[str]) -> set[ResourceId]:
         return set()

@@ -13,6 +13,7 @@ import pytest
 
 from dynamic_dynamodb.breaker import HttpBreaker
 from dynamic_dynamodb.core.types import ResourceId
+from dynamic_dynamodb.localaws.seed import create_table, seed_metrics
 from dynamic_dynamodb.runner import build_scheduler
 from dynamic_dynamodb.settings import (
     Config,
@@ -22,7 +23,6 @@ from dynamic_dynamodb.settings import (
     MaintenanceWindow,
     TablePolicy,
 )
-from dynamic_dynamodb.testing.seed import create_table, seed_metrics
 
 from .breaker_server import BreakerService
 from .clitools import capacity
@@ -149,6 +149,19 @@ def test_breaker_basic_auth_is_sent_and_never_logged(orders, dynamodb_client, cl
             run_cycle(config(table_policy(circuit_breaker_url=url)))
         assert service.requests[0]["headers"]["authorization"] == BreakerService.AUTH
     assert capacity(dynamodb_client, "orders") == (50, 100)
+    assert "s3cret" not in caplog.text
+
+
+def test_breaker_redirect_to_another_origin_holds_decreases(orders, dynamodb_client,
+                                                            cloudwatch_client, caplog):
+    load(cloudwatch_client, reads=10)
+    with BreakerService() as other, BreakerService(other=other) as service:
+        url = service.url.replace("http://", "http://user:s3cret@") + "/redirect/302/other/ok"
+        with caplog.at_level(logging.DEBUG):
+            _, report = run_cycle(config(table_policy(circuit_breaker_url=url)))
+    assert capacity(dynamodb_client, "orders") == (100, 100)
+    assert "redirected to another origin" in reason(report, ResourceId("orders"))
+    assert other.requests == []
     assert "s3cret" not in caplog.text
 
 

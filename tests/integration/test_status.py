@@ -8,8 +8,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from dynamic_dynamodb.testing import create_table, seed_metrics
-from dynamic_dynamodb.testing.control import LauncherControl
+from dynamic_dynamodb.localaws import create_table, seed_metrics
+from dynamic_dynamodb.localaws.control import LauncherControl
 
 from .daemon_support import Cli
 
@@ -114,3 +114,57 @@ def test_status_with_a_bad_configuration_exits_2(cli: Cli, args: list[str],
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_status_against_a_dead_endpoint_says_so_once_and_exits_1(cli: Cli) -> None:
+    result = cli.run("status", "-c", "dd.conf",
+                     env={"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "1"})
+
+    assert result.returncode == 1
+    assert result.stdout == ""  # no empty table claiming "(no managed table found)"
+    assert result.stderr.count("cannot reach AWS endpoint") == 1, result.stderr
+    assert result.stderr.startswith("error: ListTables: cannot reach AWS endpoint")
+    assert "Traceback" not in result.stderr
+
+
+def test_status_shows_each_targets_owner_from_the_lease_table(cli: Cli) -> None:
+    """The configured target (the global settings': default/us-east-1) is shown with its
+    owner next to its tables; the lease table's items follow, configured here or not."""
+    from dynamic_dynamodb.fleet.lease_store import DynamoLeaseStore, LeaseItem
+
+    store = DynamoLeaseStore(boto3.client("dynamodb"), "dd-leases")
+    store.ensure_table(timeout=10)
+    for target in ("default/us-east-1", "prod/eu-west-1", "prod/us-east-1"):
+        store.create(target)
+    assert store.take(LeaseItem("prod/eu-west-1", None, 0), "scaler-a", 4e9, 60.0)
+    assert store.take(LeaseItem("default/us-east-1", None, 0), "scaler-b", 4e9, 60.0)
+
+    text = cli.run("status", "-c", "dd.conf", "--lease-table", "dd-leases")
+    as_json = cli.run("status", "-c", "dd.conf", "--lease-table", "dd-leases", "--json")
+
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.splitlines()
+    assert lines[0].split()[:3] == ["TARGET", "OWNER", "RESOURCE"]
+    assert lines[1].split()[:4] == ["default/us-east-1", "scaler-b", "orders", "reads"]
+    assert lines[2].split()[:2] == ["writes", "10"]  # target and owner once per target
+    start = lines.index("lease table dd-leases:")
+    assert lines[start + 1].split() == ["TARGET", "OWNER", "EXPIRES"]
+    assert lines[start + 2].split()[:3] == ["default/us-east-1", "scaler-b", "in"]
+    assert lines[start + 3].split()[:3] == ["prod/eu-west-1", "scaler-a", "in"]
+    assert lines[start + 4].split() == ["prod/us-east-1", "(free)"]
+    data = json.loads(as_json.stdout)
+    assert data["targets"] == [{"target": "default/us-east-1", "error": None,
+                                "owner": "scaler-b"}]
+    assert data["leases"] == {
+        "default/us-east-1": {"owner": "scaler-b", "expires_at": 4e9},
+        "prod/eu-west-1": {"owner": "scaler-a", "expires_at": 4e9},
+        "prod/us-east-1": {"owner": None, "expires_at": None}}
+
+
+def test_status_shows_a_target_nobody_holds_as_free(cli: Cli) -> None:
+    text = cli.run("status", "-c", "dd.conf", "--lease-table", "dd-leases")
+
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.splitlines()
+    assert lines[1].split()[:3] == ["default/us-east-1", "(free)", "orders"]
+    assert "lease table dd-leases: cannot read it:" in text.stdout  # status creates nothing

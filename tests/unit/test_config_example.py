@@ -1,4 +1,5 @@
-"""example-config.conf documents every option with its true default, and loads cleanly."""
+"""example-config.conf documents every option with its true default, loads cleanly, and is
+the text `dynamic-dynamodb --example-config` prints (generated from the registry)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from typing import Any
 
 import pytest
 
+from dynamic_dynamodb.cli import main
 from dynamic_dynamodb.config import options
+from dynamic_dynamodb.config.example import example_config
 from dynamic_dynamodb.config.loader import from_command_line
 from dynamic_dynamodb.settings import (
     GlobalConfig,
@@ -91,3 +94,26 @@ def test_show_config_of_the_example_exits_0() -> None:
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["tables"][0]["gsis"][0]["key"] == "^my_gsi$"
+
+
+def test_the_example_file_is_the_generated_one() -> None:
+    """Regenerate with: dynamic-dynamodb --example-config > example-config.conf"""
+    assert EXAMPLE.read_text() == example_config()
+
+
+def test_example_config_flag_prints_it(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--example-config"])
+
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == example_config()
+
+
+def test_every_documented_option_says_what_it_does() -> None:
+    """Each "#name: value" line follows a comment that is not a heading."""
+    lines = EXAMPLE.read_text().splitlines()
+    for index, line in enumerate(lines):
+        if DOCUMENTED.match(line):
+            above = next(text for text in reversed(lines[:index])
+                         if not DOCUMENTED.match(text))
+            assert above.startswith("# ") and len(above) > 3, line

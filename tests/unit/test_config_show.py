@@ -94,3 +94,34 @@ def test_unset_keys_show_as_null() -> None:
     assert shown["global"]["aws-access-key-id"] is None
     assert shown["global"]["circuit-breaker-url"] is None
     assert shown["tables"][0]["min-provisioned-reads"] is None
+
+
+def test_origins_say_where_each_value_was_set(tmp_path: Path) -> None:
+    path = tmp_path / "dd.conf"
+    path.write_text(textwrap.dedent(FILE))
+    config = from_command_line(None, {"writes-lower-threshold": "20"},
+                               {"check-interval": "60"}, {}, config_file=str(path))
+
+    origins = config_as_dict(config)["origins"]
+
+    conf = str(path)
+    assert origins["global"] == {"region": f"{conf} [global]",
+                                 "aws-access-key-id": f"{conf} [global]",
+                                 "aws-secret-access-key": f"{conf} [global]",
+                                 "circuit-breaker-url": f"{conf} [global]",
+                                 "check-interval": "command line"}
+    assert origins["logging"] == {}
+    orders = origins["tables"]["^orders$"]
+    assert orders["reads-upper-threshold"] == f"{conf} [default_options]"
+    assert orders["increase-consumed-reads-scale"] == f"{conf} [table: ^orders$]"
+    assert orders["writes-lower-threshold"] == "command line"
+    assert orders["circuit-breaker-url"] == f"{conf} [global]"      # inherited
+    assert "reads-lower-threshold" not in orders                     # the built-in default
+    gsi = orders["gsis"]["^by_customer$"]
+    assert gsi["circuit-breaker-url"] == f"{conf} [gsi: ^by_customer$ table: ^orders$]"
+    assert gsi["maintenance-windows"] == f"{conf} [default_options]"
+
+
+def test_origins_do_not_change_equality() -> None:
+    assert from_command_line("^t$", {"reads-upper-threshold": "90"}, {}, {}) == \
+        from_command_line("^t$", {}, {}, {})

@@ -4,28 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
-from datetime import datetime, timezone
 
 import pytest
 
 from dynamic_dynamodb import cost
 from dynamic_dynamodb.aws.metrics import SERIES
-from dynamic_dynamodb.backend import MetricRequest, UpdateResult
-from dynamic_dynamodb.config.loader import from_command_line
-from dynamic_dynamodb.config.show import show_config
-from dynamic_dynamodb.core.types import (
-    Decision,
-    ResourceId,
-    ResourceState,
-    ScaleEvent,
-    TableState,
-    Usage,
-)
+from dynamic_dynamodb.cli import main
 from dynamic_dynamodb.loop import Scheduler
 from dynamic_dynamodb.settings import Config, GlobalConfig, GsiPolicy, TablePolicy
 
-NOW = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+from .schedtools import FakeClock, FakeMetrics, FakeNotifier, FakeTables, table
 
 
 @pytest.mark.parametrize(
@@ -48,13 +36,16 @@ def test_monthly_figures(interval: int, tables: int, gsis: int, metrics_per_mont
 
 
 def test_metrics_per_resource_is_what_a_cycle_requests() -> None:
-    assert cost.METRICS_PER_RESOURCE == len(SERIES)
+    assert len(SERIES) == cost.METRICS_PER_RESOURCE
 
 
-def test_show_config_has_a_per_resource_cost_estimate() -> None:
-    config = from_command_line("^orders", {}, {"check-interval": "60"}, {})
+def test_show_config_has_a_per_resource_cost_estimate(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["-t", "^orders", "--check-interval", "60", "--show-config"])
 
-    shown = json.loads(show_config(config))["cost_estimate"]
+    shown = json.loads(capsys.readouterr().out)["cost_estimate"]
+    assert exited.value.code == 0
 
     assert shown["check_interval_seconds"] == 60
     assert shown["cycles_per_month"] == 43_200
@@ -66,46 +57,6 @@ def test_show_config_has_a_per_resource_cost_estimate() -> None:
 
 
 # -- the daemon logs the estimate for what it found, once ---------------------------------
-class _Tables:
-    def __init__(self, names: Sequence[str]) -> None:
-        self.names = list(names)
-
-    def list_tables(self) -> list[str]:
-        return list(self.names)
-
-    def describe(self, table: str) -> TableState:
-        def resource(index: str | None) -> ResourceState:
-            return ResourceState(ResourceId(table, index), "ACTIVE", 10, 10)
-
-        return TableState(resource(None), (resource("by_owner"),), "PROVISIONED")
-
-    def update(self, table: str, decisions: Sequence[Decision]) -> UpdateResult:
-        return UpdateResult(tuple(decisions))
-
-    def autoscaling_managed(self, tables: Sequence[str]) -> set[ResourceId]:
-        return set()
-
-
-class _Metrics:
-    def read(self, requests: Sequence[MetricRequest],
-             now: datetime) -> dict[ResourceId, Usage | None]:
-        return {r.resource: None for r in requests}
-
-
-class _Quiet:
-    def notify(self, event: ScaleEvent, topic_arn: str | None,
-               message_types: frozenset[str]) -> None:
-        pass
-
-
-class _Clock:
-    def now(self) -> datetime:
-        return NOW
-
-    def wait(self, seconds: float) -> bool:
-        return True
-
-
 @pytest.mark.parametrize(
     ("gsi_sections", "expected"),
     [
@@ -119,8 +70,9 @@ def test_the_first_cycle_logs_the_estimate_once(caplog: pytest.LogCaptureFixture
                                                 expected: str) -> None:
     config = Config(global_=GlobalConfig(check_interval=300),
                     tables=(TablePolicy(key="^t", gsis=gsi_sections),))
-    scheduler = Scheduler(config, _Tables(["t1", "t2", "t3", "other"]), _Metrics(), _Quiet(),
-                          _Clock())
+    tables = FakeTables([table(name, 10, 10, "by_owner") for name in ("t1", "t2", "t3",
+                                                                      "other")])
+    scheduler = Scheduler(config, tables, FakeMetrics(), FakeNotifier(), FakeClock())
 
     with caplog.at_level(logging.INFO, logger="dynamic_dynamodb"):
         scheduler.run_cycle()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import logging.handlers
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from dynamic_dynamodb.logsetup import (
     secrets_of,
     setup_logging,
 )
+from dynamic_dynamodb.masking import mask_url, mask_value
 from dynamic_dynamodb.settings import Config, GlobalConfig, LoggingConfig, TablePolicy
 
 
@@ -140,3 +141,143 @@ def test_secret_never_reaches_the_file(tmp_path: Path) -> None:
     text = log.read_text()
     assert "the-secret-value" not in text and "b1234" not in text
     assert "leaked *** via http://a:***@h" in json.loads(text.splitlines()[-1])["message"]
+
+
+@pytest.mark.parametrize(
+    ("value", "is_url", "shown"),
+    [
+        ("https://ops:hunter2@status.example.com:8443/ok?x=1", True,
+         "https://ops:***@status.example.com:8443/ok?x=1"),
+        ("http://status.example.com/ok", True, "http://status.example.com/ok"),
+        ("ops:hunter2@status.example.com", True, "***"),      # no scheme: masked whole
+        ("http://status.example.com/a@b:c", True, "***"),     # '@' outside the host part
+        ("http://[::1/", True, "***"),                        # not a URL at all
+        ("wJalrXUtnFEMIsecret", False, "***"),
+    ],
+    ids=["url-password", "url-without-credentials", "no-scheme", "at-in-path",
+         "unparseable", "plain-secret"],
+)
+def test_mask_value(value: str, is_url: bool, shown: str) -> None:
+    assert mask_value(value, is_url) == shown
+
+
+def test_breaker_and_config_share_one_url_mask() -> None:
+    from dynamic_dynamodb import breaker
+    from dynamic_dynamodb.config import options
+
+    assert breaker.mask_url is mask_url
+    assert options.mask_value is mask_value
+
+
+GOOD_LOG_CONFIG = """\
+[loggers]
+keys=root
+
+[handlers]
+keys=file
+
+[formatters]
+keys=plain
+
+[logger_root]
+level=INFO
+handlers=file
+
+[handler_file]
+class=FileHandler
+args=({log!r},)
+formatter=plain
+
+[formatter_plain]
+format=%(levelname)s %(message)s
+"""
+
+BAD_LOG_CONFIGS = [
+    ("missing-formatters", "[loggers]\nkeys=root\n[handlers]\nkeys=\n[logger_root]\n",
+     "missing [formatters] section; a logging.config.fileConfig file needs [loggers], "
+     "[handlers] and [formatters] sections"),
+    ("not-a-logging-config", "[global]\nregion: us-east-1\n", "not a logging configuration"),
+    ("not-ini", "just some text\n", "not an INI file"),
+    ("no-keys", "[loggers]\n[handlers]\nkeys=\n[formatters]\nkeys=\n",
+     "[loggers] needs keys="),
+    ("missing-named-section", "[loggers]\nkeys=root\n[handlers]\nkeys=h\n[formatters]\nkeys=\n"
+     "[logger_root]\n", "[handlers] names 'h' but there is no [handler_h] section"),
+    ("no-root", "[loggers]\nkeys=app\n[handlers]\nkeys=\n[formatters]\nkeys=\n[logger_app]\n",
+     "[loggers] keys= must name root"),
+    ("handler-without-class", "[loggers]\nkeys=root\n[handlers]\nkeys=h\n[formatters]\nkeys=\n"
+     "[logger_root]\n[handler_h]\nargs=()\n", "[handler_h] needs class="),
+    ("unknown-handler-class", "[loggers]\nkeys=root\n[handlers]\nkeys=h\n[formatters]\nkeys=\n"
+     "[logger_root]\nhandlers=h\n[handler_h]\nclass=NoSuchHandler\nargs=()\n",
+     "cannot load logging configuration: "),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), [b[1:] for b in BAD_LOG_CONFIGS],
+                         ids=[b[0] for b in BAD_LOG_CONFIGS])
+def test_a_bad_log_config_file_says_what_is_wrong(tmp_path: Path, text: str,
+                                                  message: str) -> None:
+    path = tmp_path / "logging.conf"
+    path.write_text(text)
+
+    with pytest.raises(ConfigError) as excinfo:
+        setup_logging(LoggingConfig(config_file=str(path)))
+
+    report = excinfo.value.report()
+    assert report.startswith(f"configuration error: [logging] log-config-file = '{path}': "
+                             f"cannot load logging configuration: ")
+    assert message in report
+    assert "KeyError" not in report
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda tmp: tmp / "missing.conf", "file not found"),
+    (lambda tmp: tmp, "is a directory"),
+], ids=["missing", "directory"])
+def test_a_log_config_file_that_is_not_a_file(tmp_path: Path, make: Callable[[Path], Path],
+                                              message: str) -> None:
+    path = make(tmp_path)
+
+    with pytest.raises(ConfigError, match=message):
+        setup_logging(LoggingConfig(config_file=str(path)))
+
+
+def test_a_structurally_bad_log_config_leaves_logging_as_it_was(tmp_path: Path) -> None:
+    good = tmp_path / "good.log"
+    setup_logging(LoggingConfig(file=str(good)))
+    before = list(logging.getLogger().handlers)
+    bad = tmp_path / "logging.conf"
+    bad.write_text(BAD_LOG_CONFIGS[4][1])
+
+    with pytest.raises(ConfigError):
+        setup_logging(LoggingConfig(config_file=str(bad)))
+
+    assert logging.getLogger().handlers == before
+
+
+def test_a_good_log_config_file_is_used(tmp_path: Path) -> None:
+    log = tmp_path / "from-config.log"
+    path = tmp_path / "logging.conf"
+    path.write_text(GOOD_LOG_CONFIG.format(log=str(log)))
+
+    setup_logging(LoggingConfig(config_file=str(path)), ["s3cr3t-value"])
+    logging.getLogger("dynamic_dynamodb").info("configured with s3cr3t-value")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+
+    assert log.read_text() == "INFO configured with ***\n"
+
+
+def test_a_bad_log_config_exits_2_at_start_up(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from dynamic_dynamodb.cli import main
+
+    path = tmp_path / "logging.conf"
+    path.write_text("[loggers]\nkeys=root\n")
+
+    with pytest.raises(SystemExit) as exited:
+        main(["-t", "^t$", "--log-config-file", str(path), "--run-once"])
+
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert "missing [handlers] section" in err
+    assert "Traceback" not in err

@@ -162,3 +162,79 @@ def test_config_without_the_simulated_table_exits_2(
 
     assert code == 2
     assert "no table named 'simulated'" in err
+
+
+# Checked before the simulation runs: each is one message, exit 2, no output written.
+BAD_OUTPUTS = [
+    ("output-missing-folder", ["--output", "{tmp}/missing/minutes.csv"],
+     "--output", "folder {tmp}/missing does not exist"),
+    ("plot-missing-folder", ["--plot", "{tmp}/missing/plot.png"],
+     "--plot", "folder {tmp}/missing does not exist"),
+    ("plot-not-an-image", ["--plot", "{tmp}/out.txt"],
+     "--plot", "a plot is written as PNG, SVG or PDF; name the file .png, .svg or .pdf"),
+    ("output-is-a-folder", ["--output", "{tmp}"], "--output", "is a directory"),
+    ("plot-start-after-the-end", ["--plot", "{tmp}/plot.png", "--plot-start-day", "1"],
+     "--plot-start-day", "day 1 is past the end of the trace, which is 0.08 days long"),
+]
+
+
+@pytest.mark.parametrize("extra,flag,message", [b[1:] for b in BAD_OUTPUTS],
+                         ids=[b[0] for b in BAD_OUTPUTS])
+def test_bad_output_is_refused_before_running(
+        trace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        extra: list[str], flag: str, message: str) -> None:
+    if flag != "--output":
+        pytest.importorskip("matplotlib")
+    argv = [arg.format(tmp=tmp_path) for arg in extra]
+
+    code, out, err = run(["simulate", str(trace), *argv, *TARGET], capsys)
+
+    assert code == 2
+    assert out == ""
+    assert flag in err and message.format(tmp=tmp_path) in " ".join(err.split())
+    assert "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["load.csv"]
+
+
+def test_unwritable_output_folder_is_refused(
+        trace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    if os.access(locked, os.W_OK):  # root ignores permissions
+        pytest.skip("running as a user who can write anywhere")
+
+    code, _, err = run(["simulate", str(trace), "--output", str(locked / "m.csv")], capsys)
+
+    assert code == 2
+    assert "permission denied" in err
+
+
+@pytest.mark.parametrize("rows,message", [
+    ("2024-03-04 23:00:00,600\n2024-03-04 23:00:00,600\n", "line 3: a second row for minute"),
+    ("2024-03-04 23:01:00,600\n2024-03-04 23:00:00,600\n", "rows must be in time order"),
+    ("2024-03-04 23:00:00,1e308\n", "line 2: the load 1e+308"),
+], ids=["duplicate", "out-of-order", "absurd"])
+def test_bad_trace_rows_are_refused_naming_the_row(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], rows: str, message: str) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("period,count\n" + rows)
+
+    code, _, err = run(["simulate", str(path)], capsys)
+
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_a_write_that_fails_after_the_run_is_one_message_and_exit_1(
+        trace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    full = Path("/dev/full")  # every write fails with ENOSPC
+    if not full.exists():
+        pytest.skip("no /dev/full here")
+
+    code, _, err = run(["simulate", str(trace), "--output", str(full), *TARGET], capsys)
+
+    assert code == 1
+    assert "/dev/full" in err and "No space left on device" in err
+    assert "Traceback" not in err

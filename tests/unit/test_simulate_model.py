@@ -9,6 +9,8 @@ import pytest
 
 from dynamic_dynamodb.aws.metrics import usage_from_series
 from dynamic_dynamodb.backend import MetricRequest
+from dynamic_dynamodb.core import fallback
+from dynamic_dynamodb.core.minutes import SeriesAnswer
 from dynamic_dynamodb.core.types import (
     Decision,
     Dimension,
@@ -16,6 +18,7 @@ from dynamic_dynamodb.core.types import (
     Reason,
     ResourceHistory,
     ResourceId,
+    UnknownUsage,
 )
 from dynamic_dynamodb.errors import AwsError
 from dynamic_dynamodb.simulate.model import (
@@ -76,25 +79,52 @@ def test_cloudwatch_shows_a_minute_two_minutes_after_it_ends() -> None:
     usage = SimMetrics(t).read([MetricRequest(t.id, 5, 5)], t.now())[t.id]
 
     assert usage is not None
-    assert usage.reads.per_minute == pytest.approx((1.0, 2.0, 3.0, 0.0, 0.0))
-    assert usage.reads.consumed == pytest.approx((1 + 2 + 3) * 60 / 300)
-    assert usage.writes.per_minute == (0.0,) * 5  # the other dimension has no load
+    # 12:03 and 12:04 are not published yet: not known, never read as 0.
+    assert usage.reads.per_minute == pytest.approx((1.0, 2.0, 3.0, None, None))
+    assert usage.reads.consumed == pytest.approx((1 + 2 + 3) / 3)
+    # The other dimension has no load: no datapoint, and by 12:05 only 12:00-12:01 ended
+    # the 3-minute publication allowance ago.
+    assert usage.writes.per_minute == (0.0, 0.0, None, None, None)
+
+
+def test_minutes_before_the_trace_are_not_known() -> None:
+    t = table([6.0] * 6, 100)
+    play(t, 6)  # 12:06: 12:00..12:03 published
+
+    usage = SimMetrics(t).read([MetricRequest(t.id, 8, 5)], t.now())[t.id]  # 11:58..12:02
+
+    assert usage is not None
+    assert usage.reads.per_minute == (None, None, 6.0, 6.0, 6.0)
+    assert usage.reads.consumed == pytest.approx(6.0)
+
+
+def test_nothing_known_yet_at_the_start_of_the_trace() -> None:
+    t = table([6.0] * 3, 100)
+
+    usage = SimMetrics(t).read([MetricRequest(t.id, 7, 5)], t.now())[t.id]
+
+    assert usage is not None
+    assert usage.reads == UnknownUsage("ConsumedReadCapacityUnits: no minute of the window "
+                                       "is published yet")
 
 
 def test_metrics_equal_what_aws_metrics_builds_from_cloudwatch_points() -> None:
     t = table([5.0] * 5 + [30.0, 40.0, 8.0, 9.0], 10)
     play(t, 9)
-    published = range(0, t.published_until())
+    published = range(t.published_until())
     stamp = [int((START + timedelta(minutes=k)).timestamp()) for k in range(9)]
     series = {
-        "reads_consumed": {stamp[k]: t.consumed_sum[k] for k in published},
-        "reads_throttled": {stamp[k]: t.throttle_events[k] for k in published
-                            if t.throttle_events[k] > 0},
+        "reads_consumed": SeriesAnswer({stamp[k]: t.consumed_sum[k] for k in published}),
+        "reads_throttled": SeriesAnswer({stamp[k]: t.throttle_events[k] for k in published
+                                         if t.throttle_events[k] > 0}),
+        "writes_consumed": SeriesAnswer(),
+        "writes_throttled": SeriesAnswer(),
     }
 
     got = SimMetrics(t).read([MetricRequest(t.id, 8, 6)], t.now())[t.id]
 
-    assert got == usage_from_series(series, START + timedelta(minutes=1), 6)
+    assert got == usage_from_series(series, START + timedelta(minutes=1), 6, t.now(),
+                                    known_from=START)
     assert got is not None and got.reads.throttle_events > 0
 
 
@@ -179,17 +209,24 @@ def _decision(reads: tuple[int, int], writes: tuple[int, int]) -> Decision:
                     DimensionDecision(*writes, why), ResourceHistory())
 
 
-def test_refused_decrease_falls_back_to_increases_alone_like_dynamo_tables() -> None:
+def test_refused_decrease_falls_back_to_increases_alone_like_dynamodb() -> None:
+    """The simulated table refuses the combined call as DynamoDB does; the core's
+    fallback then sends the increase alone, which it accepts."""
     t = table([1.0] * 10, 100, update_lag_minutes=0)
     tables = SimTables(t)
     for reads in (90, 80, 70, 60):  # spend the day's free decreases
         tables.update("t", [_decision((t.reads, reads), (1, 1))])
+    wanted = [_decision((60, 50), (1, 5))]
 
-    result = tables.update("t", [_decision((60, 50), (1, 5))])
+    with pytest.raises(AwsError) as refused:
+        tables.update("t", wanted)
+    plan = fallback.after_refusal(wanted, refused.value.code)
+    assert plan is not None
+    tables.update("t", plan.send)
 
     assert (t.reads, t.writes) == (60, 5)
-    assert result.note == "decrease refused by DynamoDB; increases sent alone"
-    assert [(d.reads.target, d.writes.target) for d in result.applied] == [(60, 5)]
+    assert plan.note == "decrease refused by DynamoDB; increases sent alone"
+    assert [(d.reads.target, d.writes.target) for d in plan.send] == [(60, 5)]
 
 
 def test_reference_rows_oracle_on_demand_and_peak() -> None:

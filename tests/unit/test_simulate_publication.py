@@ -1,15 +1,15 @@
 """CloudWatch publication in the simulated table (issue 11 item 9): late minutes, lost
-minutes, and how a minute without a datapoint reads (issue 11 item 1), on cases
-computed by hand. Lag 2: minute k is normally visible from minute k + 3."""
+minutes, and how the policy reads a minute without a datapoint through the daemon's
+own rule (core/minutes.py, allowance 3 minutes), on cases computed by hand. Lag 2:
+minute k is normally visible from minute k + 3."""
 
 from __future__ import annotations
 
-import math
 from datetime import datetime, timezone
 
 import pytest
 
-from dynamic_dynamodb.core.types import Dimension
+from dynamic_dynamodb.core.types import Dimension, DimensionUsage
 from dynamic_dynamodb.simulate.model import (
     NEVER,
     ModelParams,
@@ -56,35 +56,41 @@ def test_schedule_is_seeded_and_late_by_one_to_n() -> None:
         late_share=0.3, late_max_minutes=3, gaps_per_day=20, publication_seed=8))
 
 
-# (id, demand, minutes played, first, length, expected view)
+def known_reads(t: SimulatedTable, first: int, length: int) -> tuple[float | None, ...]:
+    reads = t.usage(first, length).reads
+    assert isinstance(reads, DimensionUsage)
+    return reads.per_minute
+
+
+# (id, demand, minutes played, first, length, expected per-minute demand)
 VIEWS = [
     # At minute 6, minutes 0..3 are published; minute 1 had no traffic but minute 2 has
     # a datapoint, so 1 is 0; minutes 4 and 5 are not published yet and ended 1 and 0
-    # minutes ago (< the 5-minute allowance): unknown.
+    # minutes ago (< the 3-minute allowance): unknown.
     ("later-point-makes-missing-zero", [5.0, 0.0, 5.0, 5.0, 5.0, 5.0], 6, 0, 6,
-     [5.0, 0.0, 5.0, 5.0, None, None]),
+     (5.0, 0.0, 5.0, 5.0, None, None)),
     # Quiet from minute 2, at minute 10: no later datapoint, so only the minutes that
-    # ended 5 or more minutes ago (2, 3, 4) are 0; 5..9 unknown.
+    # ended 3 or more minutes ago (2..6) are 0; 7..9 unknown.
     ("quiet-tail-is-unknown-within-the-allowance", [5.0, 5.0] + [0.0] * 8, 10, 0, 10,
-     [5.0, 5.0, 0.0, 0.0, 0.0, None, None, None, None, None]),
+     (5.0, 5.0, 0.0, 0.0, 0.0, 0.0, 0.0, None, None, None)),
     # The trace does not say what the table served before it: unknown, never 0.
-    ("before-the-trace-is-unknown", [5.0] * 6, 6, -2, 4, [None, None, 5.0, 5.0]),
+    ("before-the-trace-is-unknown", [5.0] * 6, 6, -2, 4, (None, None, 5.0, 5.0)),
 ]
 
 
 @pytest.mark.parametrize("demand,minutes,first,length,expected", [v[1:] for v in VIEWS],
                          ids=[v[0] for v in VIEWS])
-def test_demand_view(demand: list[float], minutes: int, first: int, length: int,
-                     expected: list[float | None]) -> None:
+def test_usage_per_minute(demand: list[float], minutes: int, first: int, length: int,
+                          expected: tuple[float | None, ...]) -> None:
     t = played(demand, minutes)
 
-    assert t.demand_view(first, length) == expected
+    assert known_reads(t, first, length) == expected
 
 
 def test_late_minute_is_unknown_until_a_later_one_arrives() -> None:
     t = played([5.0] * 10, 6, late_share=1.0, late_max_minutes=1)
     # Every minute is visible from k + 4: at minute 6 minutes 0, 1 and 2 are.
-    assert t.demand_view(0, 6) == [5.0, 5.0, 5.0, None, None, None]
+    assert known_reads(t, 0, 6) == (5.0, 5.0, 5.0, None, None, None)
 
 
 def test_lost_minute_reads_zero_once_a_later_one_is_published() -> None:
@@ -93,22 +99,15 @@ def test_lost_minute_reads_zero_once_a_later_one_is_published() -> None:
     t.visible_at[3] = NEVER
 
     # At minute 8 minutes 0..5 are due; 3 never comes and 4, 5 have datapoints.
-    assert t.demand_view(0, 7) == [5.0, 5.0, 5.0, 0.0, 5.0, 5.0, None]
+    assert known_reads(t, 0, 7) == (5.0, 5.0, 5.0, 0.0, 5.0, 5.0, None)
 
 
-def test_usage_marks_unknown_minutes_as_nan_and_sums_the_known() -> None:
-    t = played([6.0, 0.0, 6.0, 6.0, 6.0, 6.0], 6, missing_minutes="unknown")
+def test_usage_averages_the_known_minutes_only() -> None:
+    t = played([6.0, 0.0, 6.0, 6.0, 6.0, 6.0], 6)
 
-    usage = t.usage(0, 6).reads
-    assert usage.per_minute[:4] == (6.0, 0.0, 6.0, 6.0)
-    assert all(math.isnan(v) for v in usage.per_minute[4:])
-    assert usage.consumed == pytest.approx(18 * 60 / 360)
-
-
-def test_usage_reads_late_minutes_as_zero_by_default() -> None:
-    t = played([6.0] * 6, 6, late_share=1.0, late_max_minutes=1)
-
-    assert t.usage(0, 6).reads.per_minute == (6.0, 6.0, 6.0, 0.0, 0.0, 0.0)
+    reads = t.usage(0, 6).reads
+    assert isinstance(reads, DimensionUsage)
+    assert reads.consumed == pytest.approx(18 * 60 / (4 * 60))
 
 
 def test_native_alarm_waits_for_its_late_points() -> None:

@@ -25,8 +25,10 @@ CASES = [
      [1.0, 0.0, 2.0], datetime(2014, 4, 10, 0, 4, tzinfo=UTC)),
     ("timed-step-with-gap", "t,v\n2014-04-10 00:04:00,60\n2014-04-10 00:14:00,120\n", 5, 1.0,
      [1.0] * 5 + [0.0] * 5 + [2.0] * 5, datetime(2014, 4, 10, 0, 4, tzinfo=UTC)),
-    ("unsorted-rows-are-placed", "t,v\n2014-04-10 00:01:00,120\n2014-04-10 00:00:00,60\n", 1,
+    ("seconds-within-a-minute", "t,v\n2014-04-10 00:00:59,60\n2014-04-10 00:01:00,120\n", 1,
      1.0, [1.0, 2.0], datetime(2014, 4, 10, tzinfo=UTC)),
+    ("largest-load", "t,v\n2014-04-10 00:00:00,6e10\n", 1, 1.0, [1e9],
+     datetime(2014, 4, 10, tzinfo=UTC)),
     ("offset-timestamp-to-utc", "t,v\n2014-04-10T02:00:00+02:00,60\n", 1, 1.0, [1.0],
      datetime(2014, 4, 10, tzinfo=UTC)),
     ("blank-lines-skipped", "60\n\n120\n", 1, 1.0, [1.0, 2.0], DEFAULT_START),
@@ -66,6 +68,19 @@ BAD = [
     ("not-finite", "60\nnan\n", "must be a finite number >= 0"),
     ("timestamp-missing-later", "t,v\n2014-04-10 00:00:00,1\nlater,2\n", "not a timestamp"),
     ("span-too-long", "t,v\n1900-01-01 00:00:00,1\n2100-01-01 00:00:00,1\n", "over 20 years"),
+    ("infinite", "60\ninf\n", "line 2: the load .* must be a finite number >= 0"),
+    ("absurd", "60\n1e308\n", "line 2: the load 1e\\+308 is .* units/s .* above the 1e\\+09"),
+    ("absurd-timed", "t,v\n2014-04-10 00:00:00,1\n2014-04-10 00:01:00,6.1e10\n",
+     "line 3: the load"),
+    # Rows out of order used to be sorted silently; they mean mis-sorted or concatenated
+    # files, so they are refused now, naming the row.
+    ("out-of-order", "t,v\n2014-04-10 00:01:00,120\n2014-04-10 00:00:00,60\n",
+     "line 3: 2014-04-10 00:00 UTC is before line 2 \\(2014-04-10 00:01 UTC\\); rows must be "
+     "in time order"),
+    ("duplicate", "t,v\n2014-04-10 00:00:00,1\n2014-04-10 00:01:00,2\n2014-04-10 00:01:00,3\n",
+     "line 4: a second row for minute 2014-04-10 00:01 UTC \\(line 3 has it\\)"),
+    ("duplicate-minute-other-seconds", "t,v\n2014-04-10 00:00:10,1\n2014-04-10 00:00:50,2\n",
+     "line 3: a second row for minute 2014-04-10 00:00 UTC"),
 ]
 
 

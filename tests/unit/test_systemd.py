@@ -1,4 +1,4 @@
-"""sd_notify over a real unix datagram socket, the watchdog, and the service's clock."""
+"""sd_notify over a real unix datagram socket, the watchdog, the signals and the reload."""
 
 from __future__ import annotations
 
@@ -18,17 +18,13 @@ from dynamic_dynamodb.core.types import (
     ResourceHistory,
     ResourceId,
 )
-from dynamic_dynamodb.loop import CycleReport, Outcome
-from dynamic_dynamodb.service import (
-    Heartbeat,
-    ServiceClock,
-    Signals,
-    Watchdog,
-    describe_cycle,
-    restart_only_changes,
-)
-from dynamic_dynamodb.settings import GlobalConfig
-from dynamic_dynamodb.systemd import SystemdNotifier, socket_address, watchdog_seconds
+from dynamic_dynamodb.loop import CycleReport, Outcome, SystemClock
+from dynamic_dynamodb.service.readiness import describe_cycle
+from dynamic_dynamodb.service.reload import Reloader, restart_only_changes
+from dynamic_dynamodb.service.signals import Signals
+from dynamic_dynamodb.service.systemd import SystemdNotifier, socket_address, watchdog_seconds
+from dynamic_dynamodb.service.watchdog import Heartbeat, Watchdog
+from dynamic_dynamodb.settings import Config, GlobalConfig
 
 
 @pytest.mark.parametrize(
@@ -152,14 +148,23 @@ def test_describe_cycle(report: CycleReport, dry_run: bool, expected: str) -> No
     assert describe_cycle(3, report, dry_run) == expected
 
 
-def test_service_clock_reloads_between_cycles_and_wakes_for_stop() -> None:
+def test_sighup_is_served_once_before_the_next_cycle_and_sigterm_wakes_the_sleep() -> None:
     signals = Signals(threading.Event())
-    reloads: list[int] = []
-    clock = ServiceClock(signals, Heartbeat(60), lambda: reloads.append(1))
+    old, new = Config(source="old.conf"), Config(source="new.conf")
+    loads: list[Config] = []
+
+    def load() -> Config:
+        loads.append(new)
+        return new
+
+    reloader = Reloader(load, signals.reload, SystemdNotifier({}), lambda config: None)
+    clock = SystemClock(signals.stop)
 
     assert clock.wait(0) is False  # nothing pending: the interval simply ends
+    assert reloader.before_cycle(old) is old and loads == []  # no SIGHUP, no reload
     signals.on_reload(1, None)
-    assert clock.wait(0) is False and reloads == [1]
+    assert reloader.before_cycle(old) is new and loads == [new]
+    assert reloader.before_cycle(new) is new and loads == [new]  # asked once, served once
     signals.on_stop(15, None)
     assert clock.wait(3600) is True  # wakes at once, an hour early
     assert signals.received == "SIGTERM"
@@ -170,3 +175,6 @@ def test_restart_only_changes_names_settings_never_values() -> None:
     new = GlobalConfig(region="eu-west-1", aws_secret_access_key="new-secret", max_attempts=2,
                        check_interval=60)
     assert restart_only_changes(old, new) == ["aws-secret-access-key", "max-attempts"]
+    leases = GlobalConfig(lease_table="leases", worker_id="a", lease_duration=30)
+    assert restart_only_changes(GlobalConfig(), leases) == [
+        "lease-table", "worker-id", "lease-duration"]
