@@ -83,7 +83,7 @@ class Adaptive:
         self.inner.know(k, v)
 
     def check(self, facts: Facts, view: list[float | None]) -> tuple[int, str] | None:
-        self.inner._learn(facts.minute, view)
+        self.inner._learn(facts.minute, view)  # noqa: SLF001
         return self.decide(facts)
 
     def decide(self, facts: Facts) -> tuple[int, str] | None:

@@ -27,7 +27,7 @@ from lean import Candidate, Figures, figures, run_candidate  # noqa: E402
 
 from dynamic_dynamodb.simulate.model import CLOUDWATCH_LATE, ModelParams  # noqa: E402
 
-LATE = ModelParams(**CLOUDWATCH_LATE)  # type: ignore[arg-type]
+LATE = CLOUDWATCH_LATE
 
 
 def run(key: str, make: Callable[[], Candidate], case: corpus.Case,

@@ -26,7 +26,7 @@ LAG = 2
 UPDATE_LAG = 2
 FREE = 4
 INTERVAL = 60
-ALLOWANCE = 5
+ALLOWANCE = 3  # settings.DEFAULT_PUBLICATION_ALLOWANCE_MINUTES
 
 
 def serve(d: float, cap: int, bucket: float) -> tuple[float, float]:

@@ -26,9 +26,9 @@ from typing import Protocol
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from dynamic_dynamodb.aws.metrics import window as metric_window  # noqa: E402
-from dynamic_dynamodb.core.policy import Guards, decide  # noqa: E402
-from dynamic_dynamodb.core.types import Dimension, ResourceHistory  # noqa: E402
+from dynamic_dynamodb.backend import MetricRequest  # noqa: E402
+from dynamic_dynamodb.core.policy import decide  # noqa: E402
+from dynamic_dynamodb.core.types import Dimension, DimensionUsage, ResourceHistory  # noqa: E402
 from dynamic_dynamodb.errors import AwsError  # noqa: E402
 from dynamic_dynamodb.settings import Config  # noqa: E402
 from dynamic_dynamodb.simulate.model import ModelParams, SimTables, SimulatedTable  # noqa: E402
@@ -71,15 +71,15 @@ def run_core(trace: Trace, config: Config, params: ModelParams | None = None,
     interval = config.global_.check_interval
     epoch_minute = int(trace.start.timestamp()) // 60
     history = ResourceHistory()
-    guards = Guards()
     for m in range(trace.minutes):
         table.begin_minute()
         if check_due((epoch_minute + m) * 60, interval):
             now = table.now()
-            first, _ = metric_window(now, policy.lookback_window_start, policy.lookback_period)
+            first, _ = MetricRequest(table.id, policy.lookback_window_start,
+                                     policy.lookback_period).window(now)
             usage = table.usage(int((first - table.start).total_seconds() // 60),
                                 policy.lookback_period)
-            decision = decide(table.state().table, usage, policy, history, now, guards)
+            decision = decide(table.state().table, usage, policy, history, now)
             history = decision.history
             if decision.changes:
                 tables.update(table.name, [decision])
@@ -111,6 +111,16 @@ class Candidate(Protocol):
     def check(self, facts: Facts, view: list[float | None]) -> tuple[int, str] | None: ...
 
 
+def demand_view(table: SimulatedTable, first: int, length: int) -> list[float | None]:
+    """Demand (consumed + throttled units/s) of minutes [first, first + length) as the
+    daemon reads CloudWatch now (core/minutes.py): None for a minute not known yet."""
+    usage = table.usage(first, length).reads
+    if not isinstance(usage, DimensionUsage):
+        return [None] * length
+    return [None if c is None else c + (t or 0.0) / 60.0
+            for c, t in zip(usage.per_minute, usage.throttled_per_minute, strict=True)]
+
+
 def run_candidate(trace: Trace, policy: Candidate, params: ModelParams | None = None,
                   start: int | None = None) -> SimulatedTable:
     params = params or ModelParams()
@@ -123,7 +133,7 @@ def run_candidate(trace: Trace, policy: Candidate, params: ModelParams | None = 
         updating = table.pending is not None
         facts = Facts(m, (day_offset + m) % 1440, table.capacity, table.decreases_today(m),
                       table.last_decrease, updating)
-        answer = policy.check(facts, table.demand_view(m - window, window))
+        answer = policy.check(facts, demand_view(table, m - window, window))
         if answer is not None and not updating and answer[0] != table.capacity:
             try:
                 table.update(answer[0], table.writes)

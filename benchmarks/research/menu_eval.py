@@ -30,7 +30,7 @@ from evaluate import LATE  # noqa: E402
 from lean import Figures, figures, run_candidate, start_capacity  # noqa: E402
 
 P = policy_v2.Params
-COMMON = dict(after_increase=10, drop_ratio=0.4, drift_hourly=True, hold_minutes=15,
+COMMON = dict(after_increase=10, drop_ratio=0.4, drift_hourly=True, hold_minutes=15,  # noqa: C408
               min_saving=0.2, pace_hours=0.0)
 ARCHETYPES: dict[str, policy_v2.Params] = {
     # Smooth traffic with ramps: the trend (median of one-minute rises) on.

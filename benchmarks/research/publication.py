@@ -1,8 +1,8 @@
 """How CloudWatch's late and lost minutes (simulate/model.py CLOUDWATCH_LATE) change
-the figures: native 70 % and 90 % (stricter variant), today's target mode through the
-daemon's decide() (which reads a missing minute as 0, as the edge does today), and
-the research policy (which reads it as issue 11 says: unknown until a later minute
-arrives or 5 minutes have passed).
+the figures: native 70 % and 90 % (stricter variant), the target mode through the
+daemon's decide(), and the research policy (both read a minute without a datapoint
+by core/minutes.py's rule: unknown until a later minute arrives or the publication
+allowance has passed).
 
     python benchmarks/research/publication.py [--set tuning|validation]
 """
@@ -26,9 +26,7 @@ from dynamic_dynamodb.config.loader import from_command_line  # noqa: E402
 from dynamic_dynamodb.simulate.model import CLOUDWATCH_LATE, ModelParams  # noqa: E402
 from dynamic_dynamodb.simulate.runner import DEFAULT_TABLE  # noqa: E402
 
-# Today's edge reads a minute without a datapoint as 0.
-LATE_TODAY = ModelParams(**{**CLOUDWATCH_LATE, "missing_minutes": "zero"})  # type: ignore[arg-type]
-LATE = ModelParams(**CLOUDWATCH_LATE)  # type: ignore[arg-type]
+LATE = CLOUDWATCH_LATE
 MENU = ["v1", "f1", "spiky75", "smooth"]
 DAYS, MARGIN = 14, 0.1
 
@@ -73,8 +71,8 @@ def main(argv: list[str]) -> int:
         rows = [
             ("native 70 %", baselines.native(case, 70.0), baselines.native(case, 70.0, LATE)),
             ("native 90 %", baselines.native(case, 90.0), baselines.native(case, 90.0, LATE)),
-            ("target mode today", current_target(case, ModelParams()),
-             current_target(case, LATE_TODAY)),
+            ("target mode", current_target(case, ModelParams()),
+             current_target(case, LATE)),
             ("self-tuning research policy", adaptive(case, False), adaptive(case, True)),
         ]
         for name, plain, late in rows:
