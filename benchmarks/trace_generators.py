@@ -50,7 +50,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import synthetic_trace  # noqa: E402
+import synthetic_trace
 
 START = datetime(2024, 3, 4, tzinfo=timezone.utc)  # a Monday
 MINUTES_PER_DAY = 1440
@@ -212,7 +212,7 @@ def write_csv(path: str | Path, requests: list[float]) -> None:
     """``minute,requests`` rows from START; gzipped when ``path`` ends in .gz."""
     path = Path(path)
     raw = (gzip.open(path, "wb", compresslevel=6) if path.suffix == ".gz"
-           else open(path, "wb"))  # noqa: SIM115 - wrapped and closed below
+           else open(path, "wb"))
     with io.TextIOWrapper(raw, encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["minute", "requests"])

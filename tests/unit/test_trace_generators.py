@@ -11,9 +11,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
-import trace_generators  # noqa: E402
+import trace_generators
 
-from dynamic_dynamodb.simulate.trace import read_trace  # noqa: E402
+from dynamic_dynamodb.simulate.trace import read_trace
 
 KINDS = sorted(trace_generators.KINDS)
 
