@@ -312,7 +312,7 @@ def demo(minutes: int, speed: float) -> int:
               help="a minute without a row is missing data: hold the last value, read it "
                    "as no load, or interpolate")
 @click.option("--sweep", is_flag=True,
-              help="run AWS native at 40..90 % and the target mode at 60..100 %: a table, "
+              help="run AWS native at 40..90 % and the target mode at 70..100 %: a table, "
                    "and with --plot the frontier (throttled % against cost)")
 @click.pass_context
 def simulate(ctx: click.Context, trace: str, step: int, scale: float, dimension: str,

@@ -24,7 +24,7 @@ from dynamic_dynamodb.simulate.trace import Trace
 NATIVE_TARGETS = (40.0, 50.0, 60.0, 70.0, 80.0, 90.0)
 # The target mode's constants are stated for 90 % (core/target_rule.py DESIGN_TARGET);
 # other targets scale them.
-MODE_TARGETS = (60.0, 70.0, 80.0, 90.0, 100.0)
+MODE_TARGETS = (70.0, 80.0, 90.0, 100.0)
 NATIVE = "AWS native"
 MODE = "target mode"
 
