@@ -76,7 +76,7 @@ def table_text(points: Sequence[Point]) -> str:
 def plot_frontier(points: Sequence[Point], path: str | Path, title: str = "") -> None:
     """Throttled % (x, symmetric log: 0 is a value) against cost x oracle (y), a line
     per family, each point labelled with its target."""
-    from dynamic_dynamodb.simulate.plot import require_matplotlib
+    from dynamic_dynamodb.simulate.plot import require_matplotlib, save
 
     require_matplotlib()
     import matplotlib
@@ -100,9 +100,4 @@ def plot_frontier(points: Sequence[Point], path: str | Path, title: str = "") ->
     ax.set_xlabel("throttled % of demand (lower is better)")
     ax.set_ylabel("cost x oracle (lower is better)")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(loc="upper right", fontsize=9)
-    if title:
-        ax.set_title(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    save(fig, ax, path, title, legend="upper right", fontsize=9)
