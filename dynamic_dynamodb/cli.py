@@ -1,7 +1,9 @@
 """The command line: flags to configuration, subcommands, and exit codes (only here).
 
-Exit codes: 0 ok; 1 runtime failure (AWS unreachable, a table failed in
-``--run-once``, daemon control failed); 2 usage or configuration error.
+Exit codes: 0 ok; 1 runtime failure (AWS unreachable, a matched table or GSI got no
+decision in ``--run-once`` or ``status``, no table matched, daemon control failed); 2
+usage or configuration error. The README's table is the reference (EXIT_CODES_HELP is
+its short form, in ``--help``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,13 @@ from dynamic_dynamodb.errors import (
 from dynamic_dynamodb.service.errors import StartFailed, StillRunning
 from dynamic_dynamodb.settings import Config
 
+EXIT_CODES_HELP = (
+    "Exit codes: 0 ok (with --run-once and status: every matched table and GSI got a "
+    "decision); 1 runtime failure (AWS unreachable; with --run-once and status also a "
+    "table that failed, metrics or facts unknown, ListTables failing or answering "
+    "nonsense, no table matching the configured names); 2 usage or configuration error."
+)
+
 if TYPE_CHECKING:  # imported where used: --help and --version stay quick
     from dynamic_dynamodb.loop import CycleReport
     from dynamic_dynamodb.service.daemon import PidFile
@@ -42,11 +51,12 @@ if TYPE_CHECKING:  # imported where used: --help and --version stay quick
 
 @click.group(cls=GroupedHelpGroup, invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"],
-                               "max_content_width": 100})
+                               "max_content_width": 100},
+             epilog=EXIT_CODES_HELP)
 @config_options(options.DAEMON)
 @click.option("--dry-run", is_flag=True, help="log what would change; change nothing")
-@click.option("--run-once", is_flag=True, help="one cycle, then exit (0 if every table "
-                                               "was handled)")
+@click.option("--run-once", is_flag=True, help="one cycle, then exit (0 if every matched "
+                                               "table and GSI got a decision, else 1)")
 @click.option("--show-config", is_flag=True, help="print the effective configuration as JSON "
                                                   "(secrets masked) and exit")
 @click.option("--daemon", type=click.Choice(["start", "stop", "restart", "foreground", "fg"]),
@@ -134,8 +144,14 @@ def _refuse_conflicting_actions(ctx: click.Context, params: dict[str, Any]) -> N
 
 
 def _run_result(report: CycleReport, options: ServiceOptions) -> int:
-    """A run ends 0 when stopped; ``--run-once`` ends 1 unless every table was handled."""
-    return EXIT_RUNTIME if options.run_once and not report.ok else EXIT_OK
+    """A run ends 0 when stopped; ``--run-once`` ends 1, saying why, unless every matched
+    table and GSI got a decision."""
+    if not options.run_once or report.ok:
+        return EXIT_OK
+    from dynamic_dynamodb.report import run_once_failed
+
+    click.echo(f"error: {run_once_failed(report)}", err=True)
+    return EXIT_RUNTIME
 
 
 def run_foreground(config: Config, load_config: Callable[[], Config],
@@ -225,7 +241,7 @@ def run_daemon_foreground(config: Config, load_config: Callable[[], Config],
     return _run_result(report, options.service)
 
 
-@cli.command()
+@cli.command(epilog=EXIT_CODES_HELP)
 @config_options(options.STATUS)
 @click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
 @click.pass_context
@@ -349,6 +365,65 @@ def simulate(ctx: click.Context, trace: str, step: int, scale: float, dimension:
         model=ModelParams(burst_seconds=burst_seconds, metrics_lag_minutes=metrics_lag,
                           update_lag_minutes=update_lag))
     return run_simulate(config, options, in_target_mode)
+
+
+@cli.command()
+@config_options(options.ADVISE)
+@click.option("--days", default=14, show_default=True, type=click.IntRange(1, 63),
+              help="days of history to read: 1-minute data up to 15, 5-minute data beyond")
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+@click.option("--output-dir", type=click.Path(file_okay=False),
+              help="write a CSV and a plot per table here (plots need the [plot] extra)")
+@click.option("--price-file", type=click.Path(dir_okay=False),
+              help="JSON prices for another region, a discount or reserved capacity "
+                   "(README: Advice) [default: us-east-1 list prices]")
+@click.option("--write-config", "write_config_file", type=click.Path(dir_okay=False),
+              help="write the advised settings as a config file the daemon loads")
+@click.option("--max-throttled-percent", default=0.01, show_default=True,
+              type=click.FloatRange(0, 100),
+              help="throttling (percent of demand) a provisioned setting may add")
+@click.option("--native-target", default=70.0, show_default=True,
+              type=click.FloatRange(20, 90), help="AWS native target utilisation, percent")
+@click.option("--yes", "-y", is_flag=True, help="do not ask before a costly read")
+@click.option("--confirm-above", default=0.10, show_default=True,
+              type=click.FloatRange(0), help="ask before reading CloudWatch history "
+                                             "that costs at least this many dollars")
+@click.option("--jobs", type=click.IntRange(1), default=None,
+              help="replays run in parallel [default: the number of CPUs]")
+@click.option("--quiet", "-q", is_flag=True, help="no progress bar or cost line")
+@click.pass_context
+def advise(ctx: click.Context, days: int, as_json: bool, output_dir: str | None,
+           price_file: str | None, write_config_file: str | None,
+           max_throttled_percent: float, native_target: float, yes: bool,
+           confirm_above: float, jobs: int | None, quiet: bool, **params: Any) -> int:
+    """Advise, table by table, on-demand or provisioned and how to scale it, from
+    each table's own CloudWatch history.
+
+    Reads consumed, throttled and provisioned capacity per minute for the last
+    --days days (of the tables -t matches; without -t, those --config manages, or every
+    table), and replays each table and GSI through the simulator: as provisioned now,
+    under this configuration (--config's sections, or the table flags given), the
+    target mode and AWS native scaling; and prices on-demand.
+    """
+    from dynamic_dynamodb.advise.command import AdviseOptions, publication_allowance, run_advise
+
+    merged = {**(ctx.obj or {}), **{k: v for k, v in params.items() if v is not None}}
+    pattern = merged.get("table_name")
+    # -t selects tables. "This configuration" is the --config file's sections (-t does
+    # not replace them here), or the table flags given for every selected table.
+    if merged.get("config_file") is not None:
+        config, managed = build_config({**merged, "table_name": None}, dry_run=True), True
+    else:
+        managed = any(merged.get(spec.param) is not None
+                      for spec in options.flags(options.ADVISE) if spec.kind == "table")
+        config = build_config({**merged, "table_name": pattern or ".*"}, dry_run=True)
+    advice = AdviseOptions(
+        days=days, table_regex=pattern, as_json=as_json,
+        output_dir=output_dir, price_file=price_file, write_config=write_config_file,
+        max_throttled_percent=max_throttled_percent, native_target=native_target, yes=yes,
+        confirm_above=confirm_above, jobs=jobs, quiet=quiet,
+        publication_allowance_minutes=publication_allowance(config))
+    return run_advise(config if managed else None, config.global_, advice)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -78,5 +78,27 @@ class TableGone(AwsError):
         super().__init__(f"table {table} no longer exists", "ResourceNotFoundException")
 
 
+class BadAnswer(AwsError):
+    """AWS answered 200 with something that cannot be read (not JSON, the wrong shape, a
+    field of the wrong type, paging that never ends): it fails only its own batch or
+    table, and never counts as success."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "BadAnswer")
+
+
+class UpdateUnconfirmed(AwsError):
+    """An UpdateTable was sent but its outcome is unknown (a timeout or a reset
+    connection after sending, an answer that cannot be read): DynamoDB may or may not
+    have applied it. DescribeTable tells in the next cycle."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "UpdateUnconfirmed")
+
+
+class Stopped(DynamicDynamoDBError):
+    """A stop was requested: the exchange in hand was not started or not continued."""
+
+
 class DaemonError(DynamicDynamoDBError):
     """Daemon control failed (already running, cannot stop, ...)."""

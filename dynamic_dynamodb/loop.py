@@ -6,6 +6,14 @@ every resource's metrics in batched calls, checks the circuit breakers, asks the
 pure core for decisions, applies them and reports. A failure in one table is
 logged and that table is retried next cycle; the others go on.
 
+A stop request is honoured between the cycle's steps and between tables (the edges
+honour it between their calls, raising Stopped): the table in hand is finished, the
+others get no decision. Every matched table or GSI that gets no decision is recorded
+in the report (report.NoDecision), so ``--run-once`` and ``status`` can say so. An
+UpdateTable whose outcome is unknown (a timeout after sending) is checked against the
+next cycle's DescribeTable: applied, it is logged as such; not applied, it is that
+table's failure.
+
 The Scheduler only schedules: the decisions are core/'s, what they look like in a
 log line is report.py's, in a notification notify.py's; the Application Auto Scaling
 facts are cached by coexistence.py and the cost estimate is cost.py's.
@@ -45,15 +53,27 @@ from dynamic_dynamodb.core.types import (
     Usage,
 )
 from dynamic_dynamodb.cost import FirstEstimate
-from dynamic_dynamodb.errors import AwsError, AwsSetupError, DynamicDynamoDBError
+from dynamic_dynamodb.errors import (
+    AwsError,
+    AwsSetupError,
+    DynamicDynamoDBError,
+    Stopped,
+    UpdateUnconfirmed,
+)
 from dynamic_dynamodb.foreign_watch import ForeignChanges
 from dynamic_dynamodb.notify import failures_event, outcome_events
 from dynamic_dynamodb.report import (
+    DECIDED_SKIPS,
     CycleReport,
     Outcome,
     cycle_failed,
     format_outcome,
+    no_match,
     table_failed,
+    undecided,
+    update_confirmed,
+    update_not_applied,
+    update_unconfirmed,
 )
 from dynamic_dynamodb.settings import Config, ResourcePolicy, TablePolicy
 
@@ -133,7 +153,18 @@ class _Work:
     state: TableState | None = None
     error: str | None = None
     error_kind: str = "error"
+    # Left alone by design (on-demand, deleted since listed): not a missing decision.
+    skipped: bool = False
     resources: list[tuple[ResourceState, ResourcePolicy]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _SentUpdate:
+    """An UpdateTable whose outcome is unknown: the capacities it asked for, and why
+    its outcome is unknown."""
+
+    targets: dict[ResourceId, tuple[int, int]]
+    why: str
 
 
 class Scheduler:
@@ -157,6 +188,8 @@ class Scheduler:
         self.dry_run = config.global_.dry_run if dry_run is None else dry_run
         self.history: dict[ResourceId, ResourceHistory] = {}
         self.failures: dict[str, int] = {}
+        # Tables whose last UpdateTable has an unknown outcome, until DescribeTable tells.
+        self.unconfirmed: dict[str, _SentUpdate] = {}
         self._call_counts = call_counts
         # ``observers`` are hooks that only look at reports; they run after ``hooks``.
         self._hooks: list[CycleHooks] = [*hooks]
@@ -202,28 +235,54 @@ class Scheduler:
         started = time.monotonic()
         now = self.clock.now()
         report = CycleReport(started=now, target=self.target)
-        work = self._match(self.tables.list_tables())
+        work: list[_Work] = []
+        try:
+            self._cycle(work, report, now)
+        except Stopped as exc:
+            report.stopped = True
+            log.info("stop requested: leaving the remaining tables for the next run (%s)", exc)
+            handled = {o.resource.table for o in report.outcomes} | set(report.failed_tables)
+            for item in work:
+                if item.name not in handled and not item.skipped:
+                    report.no_decision(item.name, "stopped", "stop requested before its "
+                                                             "decision")
+        report.duration = time.monotonic() - started
+        if self._call_counts is not None:
+            report.calls = self._call_counts()
+            log.debug("AWS calls this cycle: %s", ", ".join(
+                f"{op}={n}" for op, n in sorted(report.calls.items())) or "none")
+        return report
+
+    def _cycle(self, work: list[_Work], report: CycleReport, now: datetime) -> None:
+        """The steps of one cycle; ``work`` is filled with the matched tables as they
+        are found. Stopped ends it between steps and between tables."""
+        names = self.tables.list_tables()
+        work.extend(self._match(names))
         if not work:
-            log.warning("no table matches the configured table names")
+            message = no_match([t.key for t in self.config.tables], len(names))
+            log.warning("%s", message)
+            report.no_decision("", "no-match", message)
         self._forget_gone({item.name for item in work})
+        self._check_stop("before DescribeTable")
         self._describe_all(work)
+        self._check_stop("after DescribeTable")
         self._collect_resources(work, report)
         self._cost_estimate.found(self.config.global_.check_interval,
                                   (state.id for item in work if not item.error
                                    for state, _ in item.resources))
         usages = self._read_metrics(work, now)
+        self._check_stop("after GetMetricData")
         breaker_verdicts = self._check_breakers(work)
         managed_elsewhere = self._autoscaling_managed(work, now)
         for item in work:
             if item.state is None or item.error:
                 continue
-            if self.stop_requested.is_set():
-                log.info("stop requested: leaving the remaining tables for the next run")
-                break
+            self._check_stop("between tables")
             try:
-                self._handle_table(item, usages, breaker_verdicts, managed_elsewhere, now,
-                                   report)
-                self.failures.pop(item.name, None)
+                settled = self._handle_table(item, usages, breaker_verdicts, managed_elsewhere,
+                                             now, report)
+                if settled:
+                    self.failures.pop(item.name, None)
             except DynamicDynamoDBError as exc:
                 self._foreign.forget(item.name)
                 self._table_failed(item.name, str(exc), report, _error_kind(exc))
@@ -232,12 +291,10 @@ class Scheduler:
                 self._foreign.forget(item.name)
                 self._table_failed(item.name, f"unexpected error: {exc!r}", report,
                                    type(exc).__name__)
-        report.duration = time.monotonic() - started
-        if self._call_counts is not None:
-            report.calls = self._call_counts()
-            log.debug("AWS calls this cycle: %s", ", ".join(
-                f"{op}={n}" for op, n in sorted(report.calls.items())) or "none")
-        return report
+
+    def _check_stop(self, where: str) -> None:
+        if self.stop_requested.is_set():
+            raise Stopped(where)
 
     def _forget_gone(self, managed: set[str]) -> None:
         """Drop what is kept about tables no longer managed (deleted, or no longer
@@ -246,6 +303,8 @@ class Scheduler:
             del self.history[rid]
         for name in [name for name in self.failures if name not in managed]:
             del self.failures[name]
+        for name in [name for name in self.unconfirmed if name not in managed]:
+            del self.unconfirmed[name]
         self._foreign.keep_only(managed)
 
     def _describe_all(self, work: list[_Work]) -> None:
@@ -256,6 +315,8 @@ class Scheduler:
                 raise
             except AwsError as exc:
                 item.error, item.error_kind = str(exc), exc.code
+            except Stopped as exc:  # the cycle ends after this step
+                item.error, item.error_kind = str(exc), "Stopped"
             except Exception as exc:  # an odd answer for one table must not end the cycle
                 log.exception("%s: unexpected error describing the table", item.name)
                 item.error, item.error_kind = f"unexpected error: {exc!r}", type(exc).__name__
@@ -276,23 +337,52 @@ class Scheduler:
             if item.error_kind == "ResourceNotFoundException":
                 # Deleted between ListTables and DescribeTable: gone, not failing.
                 log.info("%s: deleted since the table list was read; skipped", item.name)
+                item.skipped = True
                 continue
             if item.error:
                 self._table_failed(item.name, item.error, report, item.error_kind)
                 continue
             assert item.state is not None
+            if item.name in self.unconfirmed:
+                self._confirm_update(item.name, item.state, report)
             found = scope(item.state, item.policy)
             if found.skipped is not None:
                 log.info("%s: %s", item.name, found.skipped.message)
                 item.error = found.skipped.code
+                if found.skipped.code in DECIDED_SKIPS:
+                    item.skipped = True
+                else:
+                    report.no_decision(item.name, found.skipped.code, found.skipped.message)
                 continue
             for rid, why in found.unusable:
                 log.warning("%s: %s", rid, why.message)
-                report.unusable[rid] = why.message
+                report.no_decision(rid, why.code, why.message)
             for gsi, key in found.ambiguous:
                 self._warn_once(f"gsi:{gsi}", "GSI %s matches several sections; using the "
                                 "first, [gsi: %s]", gsi, key)
             item.resources.extend(found.resources)
+
+    def _confirm_update(self, table: str, state: TableState, report: CycleReport) -> None:
+        """What DescribeTable says about the table's UpdateTable of unknown outcome:
+        applied (logged), still UPDATING (asked again next cycle), or not applied (the
+        table's failure, counted like any other)."""
+        sent = self.unconfirmed.pop(table)
+        # Only what DescribeTable said in full (a resource without readable capacities
+        # can confirm nothing).
+        states = {resource.id: resource for resource in state.resources
+                  if isinstance(resource, ResourceState)}
+        shown = ", ".join(
+            f"{rid} reads {states[rid].reads}, writes {states[rid].writes}" if rid in states
+            else f"{rid} unreadable or absent" for rid in sorted(sent.targets, key=str))
+        if all(rid in states and (states[rid].reads, states[rid].writes) == wanted
+               for rid, wanted in sent.targets.items()):
+            log.info("%s", update_confirmed(table, shown))
+            return
+        if any(states[rid].status == "UPDATING" for rid in sent.targets if rid in states):
+            self.unconfirmed[table] = sent  # DynamoDB is still at it: look again next cycle
+            return
+        self._table_failed(table, update_not_applied(sent.why, shown), report,
+                           "UpdateNotApplied")
 
     def _read_metrics(self, work: list[_Work], now: datetime) -> dict[ResourceId, Usage | None]:
         requests = [
@@ -331,7 +421,9 @@ class Scheduler:
     def _handle_table(self, item: _Work, usages: dict[ResourceId, Usage | None],
                       breakers: dict[ResourceId, tuple[bool, str]],
                       managed_elsewhere: set[ResourceId], now: datetime,
-                      report: CycleReport) -> None:
+                      report: CycleReport) -> bool:
+        """Decide and apply one table's changes; False when the outcome of its
+        UpdateTable is unknown (neither a success nor a failure yet)."""
         decisions: list[Decision] = []
         for state, policy in item.resources:
             open_, why = breakers.get(state.id, (False, ""))
@@ -340,45 +432,64 @@ class Scheduler:
             decisions.append(decide(state, usages.get(state.id), policy,
                                     self.history.get(state.id, ResourceHistory()), now, facts))
 
-        decisions, applied, note = self._apply(item.name, decisions)
-        if self.config.global_.lease_table is None:  # with leases, hand-overs are expected
+        applied = self._apply(item.name, decisions)
+        if applied.unconfirmed:  # DynamoDB may or may not have applied it: start over
+            self._foreign.forget(item.name)
+        elif self.config.global_.lease_table is None:  # with leases, hand-overs are expected
             self._foreign.checked(
                 [state for state, _ in item.resources if state.id not in managed_elsewhere],
-                [d for d in decisions if d.resource in applied], now,
+                [d for d in applied.decisions if d.resource in applied.sent], now,
                 self.config.global_.check_interval)
         policies = {state.id: policy for state, policy in item.resources}
         states = {state.id: state for state, _ in item.resources}
-        for decision in decisions:
+        for decision in applied.decisions:
             self.history[decision.resource] = decision.history
+            changed = decision.resource in applied.sent and decision.changes
             outcome = Outcome(decision.resource, decision, usages.get(decision.resource),
-                              applied=decision.resource in applied and decision.changes,
-                              note=note, state=states.get(decision.resource))
+                              applied=changed and not applied.unconfirmed,
+                              note=applied.note, state=states.get(decision.resource),
+                              unconfirmed=changed and applied.unconfirmed)
             report.outcomes.append(outcome)
+            why_not = undecided(decision)
+            if why_not is not None:
+                report.no_decision(decision.resource, why_not.code, why_not.message)
             self._report(outcome, policies[decision.resource])
+        return not applied.unconfirmed
 
-    def _apply(self, table: str, decisions: list[Decision]
-               ) -> tuple[list[Decision], set[ResourceId], str]:
+    def _apply(self, table: str, decisions: list[Decision]) -> _Applied:
         """Send the table's changes; the decisions as they stand after DynamoDB's answer,
-        the resources changed and a note (core/fallback.py decides what a refusal means)."""
+        the resources changed and a note (core/fallback.py decides what a refusal means).
+        An outcome that is unknown is remembered, for the next cycle to check."""
         changing = [d for d in decisions if d.changes]
         if not changing or self.dry_run:
-            return decisions, set(), ""
+            return _Applied(decisions)
         if self._lease_lapsed(table):
             held = fallback.without_lease(decisions)
-            return list(held.decisions), set(), held.note
+            return _Applied(list(held.decisions), note=held.note)
         try:
-            self.tables.update(table, changing)
-            return decisions, {d.resource for d in changing}, ""
+            return self._send(table, decisions, changing)
         except AwsError as exc:
             plan = fallback.after_refusal(decisions, exc.code)
             if plan is None:
                 raise
         if plan.send and self._lease_lapsed(table):
             held = fallback.without_lease(plan.decisions)  # the lease lapsed in between
-            return list(held.decisions), set(), f"{plan.note}; {held.note}"
-        if plan.send:
-            self.tables.update(table, plan.send)
-        return list(plan.decisions), {d.resource for d in plan.send}, plan.note
+            return _Applied(list(held.decisions), note=f"{plan.note}; {held.note}")
+        return self._send(table, list(plan.decisions), plan.send, plan.note)
+
+    def _send(self, table: str, decisions: list[Decision], send: Sequence[Decision],
+              note: str = "") -> _Applied:
+        if not send:
+            return _Applied(decisions, note=note)
+        try:
+            self.tables.update(table, send)
+        except UpdateUnconfirmed as exc:
+            self.unconfirmed[table] = _SentUpdate(
+                {d.resource: (d.reads.target, d.writes.target) for d in send}, str(exc))
+            unknown = update_unconfirmed(str(exc))
+            return _Applied(decisions, {d.resource for d in send},
+                            f"{note}; {unknown}" if note else unknown, unconfirmed=True)
+        return _Applied(decisions, {d.resource for d in send}, note)
 
     def _lease_lapsed(self, table: str) -> bool:
         """Whether this process may not change the target's tables now (no valid lease);
@@ -394,7 +505,8 @@ class Scheduler:
             return True
 
     def _report(self, outcome: Outcome, policy: ResourcePolicy) -> None:
-        log.info("%s", format_outcome(outcome, self.dry_run))
+        level = logging.WARNING if outcome.unconfirmed else logging.INFO
+        log.log(level, "%s", format_outcome(outcome, self.dry_run))
         for event in outcome_events(outcome):
             self._notify(event, policy)
 
@@ -490,6 +602,17 @@ def hooks_after(hooks: Sequence[CycleHooks], report: CycleReport) -> None:
             hook.after_cycle(report)
         except Exception:  # metrics or readiness must never stop the loop
             log.exception("cycle hook %r failed after the cycle", hook)
+
+
+@dataclass(frozen=True)
+class _Applied:
+    """A table's decisions after UpdateTable: as they stand after DynamoDB's answer, the
+    resources whose change was sent, a note, and whether the outcome is unknown."""
+
+    decisions: list[Decision]
+    sent: set[ResourceId] = field(default_factory=set)
+    note: str = ""
+    unconfirmed: bool = False
 
 
 def _error_kind(exc: BaseException) -> str:

@@ -43,8 +43,8 @@ def build_scheduler(config: Config, *, stop: threading.Event | None = None,
     target = target or target_id(DEFAULT_ACCOUNT, clients.region)
     return Scheduler(
         config,
-        tables=DynamoTables(clients),
-        metrics=CloudWatchMetrics(clients),
+        tables=DynamoTables(clients, stop=stop),
+        metrics=CloudWatchMetrics(clients, stop=stop),
         notifier=notifier or FanOut([LogNotifier(), SnsNotifier(clients.sns, target,
                                                                 label=config.is_fleet)]),
         clock=clock or SystemClock(stop),

@@ -123,7 +123,9 @@ def as_dict(report: CycleReport, owners: LeaseOwners | str | None = None) -> dic
         "checked_at": report.started.isoformat(),
         "resources": resources,
         "failed_tables": dict(report.failed_tables),
-        "unusable": {str(rid): why for rid, why in sorted(report.unusable.items())},
+        "no_decision": [{"target": part.target, "subject": entry.subject, "code": entry.code,
+                         "message": entry.message}
+                        for part in _parts(report) for entry in part.no_decisions],
         "error": getattr(report, "error", None),
     }
     if isinstance(report, FleetReport):
@@ -143,10 +145,14 @@ def _owner(owners: LeaseOwners | str | None, target: str | None) -> str | None:
     return owners.get(target, (None, None))[0]
 
 
+def _parts(report: CycleReport) -> list[CycleReport]:
+    """The per-target reports, targets in id order."""
+    return sorted(parts_of(report), key=lambda part: part.target or "")
+
+
 def _outcomes(report: CycleReport) -> list[tuple[str | None, Outcome]]:
     """Each outcome with its target, targets in id order."""
-    parts = sorted(parts_of(report), key=lambda part: part.target or "")
-    return [(part.target, outcome) for part in parts for outcome in part.outcomes]
+    return [(part.target, outcome) for part in _parts(report) for outcome in part.outcomes]
 
 
 def render_table(report: CycleReport, owners: LeaseOwners | str | None = None) -> str:
@@ -196,8 +202,10 @@ def render_table(report: CycleReport, owners: LeaseOwners | str | None = None) -
         lines.append("(no managed table found)")
     for table, why in sorted(report.failed_tables.items()):
         lines.append(f"{table}: FAILED: {why}")
-    for resource, why in sorted(report.unusable.items()):
-        lines.append(f"{resource}: {why}")
+    for missing in report.no_decisions:
+        if missing.name not in report.failed_tables:
+            lines.append(f"{missing.name}: NO DECISION: {missing.message}" if missing.name
+                         else f"NO DECISION: {missing.message}")
     error = getattr(report, "error", None)
     if error:
         lines.append(f"cycle failed: {error}")

@@ -4,22 +4,26 @@ Four queries per resource (consumed reads and writes, read and write throttle
 events), Sum per 60 s, at most 500 queries per call, StartTime/EndTime on whole
 minutes. A cycle makes ceil(4 x resources / 500) calls whatever the lookback windows:
 see ``CloudWatchMetrics.read``. The answers become usage by core/minutes.py's rules:
-a query absent from the answer, a series not ``Complete`` after paging, or a negative
-or non-finite value makes its series unknown; a minute without a datapoint is 0 only
-when it is known to be idle, else not known yet. A failed call makes every resource of
-that call unknown (None), and the core makes no decision for an unknown resource.
+a query absent from the answer, a series not ``Complete`` after paging, or a negative,
+non-finite or non-numeric value makes its series unknown; a minute without a datapoint
+is 0 only when it is known to be idle, else not known yet. A failed call makes every
+resource of that call unknown (None), and the core makes no decision for an unknown
+resource; so does an answer that cannot be read at all (not JSON) or paging that does
+not end (aws/paging.py): one warning, that batch only.
 """
 
 from __future__ import annotations
 
 import contextvars
 import logging
+import math
+import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
-from dynamic_dynamodb.aws.errors import translated
+from dynamic_dynamodb.aws.paging import SPARE_PAGES, StopGuard, pages
 from dynamic_dynamodb.aws.session import AwsClients
 from dynamic_dynamodb.backend import MetricRequest
 from dynamic_dynamodb.core.minutes import MISSING, SeriesAnswer, dimension_usage, value_problem
@@ -30,6 +34,7 @@ from dynamic_dynamodb.settings import DEFAULT_PUBLICATION_ALLOWANCE_MINUTES
 log = logging.getLogger(__name__)
 
 MAX_QUERIES_PER_CALL = 500
+MAX_DATAPOINTS_PER_PAGE = 100_800
 # GetMetricData calls of one read in flight at once: CloudWatch allows 50 per second per
 # account and region by default, shared with dashboards and alarms; 4 keeps a cycle's
 # reads short without taking much of it.
@@ -127,7 +132,7 @@ class Answers:
                 continue
             for ts, raw in zip(stamps, values, strict=True):
                 try:
-                    minute, value = _minute(ts), float(raw)
+                    minute, value = _minute(ts), _number(raw)
                 except (AttributeError, TypeError, ValueError, OverflowError, OSError):
                     self._problems.setdefault(qid, f"a datapoint that is not a number "
                                                    f"({ts!r}: {raw!r})")
@@ -155,16 +160,18 @@ class CloudWatchMetrics:
     """The boto3 implementation of MetricsApi.
 
     ``max_queries_per_call`` is CloudWatch's limit; tests lower it to see batching
-    with few tables.
+    with few tables. Once ``stop`` is set no further call goes out (Stopped).
     """
 
     def __init__(self, clients: AwsClients,
-                 max_queries_per_call: int = MAX_QUERIES_PER_CALL) -> None:
+                 max_queries_per_call: int = MAX_QUERIES_PER_CALL,
+                 stop: threading.Event | None = None) -> None:
         if not len(SERIES) <= max_queries_per_call <= MAX_QUERIES_PER_CALL:
             raise ValueError(f"max_queries_per_call must be {len(SERIES)}.."
                              f"{MAX_QUERIES_PER_CALL}")
         self._clients = clients
         self._resources_per_call = max_queries_per_call // len(SERIES)
+        self._guard = StopGuard(stop)
 
     def read(self, requests: Sequence[MetricRequest],
              now: datetime) -> dict[ResourceId, Usage | None]:
@@ -185,12 +192,19 @@ class CloudWatchMetrics:
         # The batches are independent: read them concurrently (a 1,000-table target
         # makes 16 calls), each in a copy of this context so log lines keep naming the
         # target; a batch that raises ends the read as it did when they ran in turn.
+        # Each batch is bounded by its own page limit and honours the stop before every
+        # call; once one raises, the batches not started yet are not started.
         workers = min(MAX_CONCURRENT_BATCHES, len(batches))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="metrics") as pool:
             futures = [pool.submit(contextvars.copy_context().run, self._read_batch, batch, now)
                        for batch in batches]
-            for future in futures:
-                result.update(future.result())
+            try:
+                for future in futures:
+                    result.update(future.result())
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
         return result
 
     def _read_batch(self, batch: Sequence[MetricRequest],
@@ -201,19 +215,20 @@ class CloudWatchMetrics:
         resources = [r.resource for r in batch]
         queries, ids = build_queries(resources)
         answers = Answers(ids)
+        cloudwatch = self._guard.client(self._clients.cloudwatch)
+
+        def call(token: str | None) -> Any:
+            kwargs: dict[str, Any] = {"MetricDataQueries": queries, "StartTime": start,
+                                      "EndTime": end, "ScanBy": "TimestampAscending"}
+            if token:
+                kwargs["NextToken"] = token
+            return cloudwatch.get_metric_data(**kwargs)
+
         try:
-            with translated("GetMetricData"):
-                token: str | None = None
-                while True:
-                    kwargs: dict[str, Any] = {"MetricDataQueries": queries, "StartTime": start,
-                                              "EndTime": end, "ScanBy": "TimestampAscending"}
-                    if token:
-                        kwargs["NextToken"] = token
-                    response = self._clients.cloudwatch.get_metric_data(**kwargs)
-                    answers.add_page(response)
-                    token = response.get("NextToken")
-                    if not token:
-                        break
+            for response in pages(call, what="GetMetricData", token_field="NextToken",
+                                  max_pages=max_pages(len(queries), start, end),
+                                  guard=self._guard):
+                answers.add_page(response)
         except AwsError as exc:
             log.warning("metrics unavailable for %d resource(s): %s", len(resources), exc)
             if not exc.transient:
@@ -226,8 +241,25 @@ class CloudWatchMetrics:
         }
 
 
+def max_pages(queries: int, start: datetime, end: datetime) -> int:
+    """The pages a correct GetMetricData answer can need, and a few spare: at most
+    ``queries`` x minutes datapoints, CloudWatch's page holding up to 100,800."""
+    minutes = max(1, math.ceil((end - start).total_seconds() / PERIOD))
+    return math.ceil(queries * minutes / MAX_DATAPOINTS_PER_PAGE) + SPARE_PAGES
+
+
+def _number(raw: object) -> float:
+    """A datapoint's value; TypeError for anything that is not a JSON number (a string
+    of digits or a bool is not a Sum)."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        raise TypeError(f"{type(raw).__name__} is not a number")
+    return float(raw)
+
+
 def _minute(ts: datetime | float) -> int:
     """The start of the minute holding ``ts`` (a datetime, or epoch seconds as the
     lean parser returns them), in epoch seconds."""
+    if isinstance(ts, bool):
+        raise TypeError("a bool is not a time")
     seconds = ts if isinstance(ts, (int, float)) else ts.timestamp()
     return int(seconds) // PERIOD * PERIOD

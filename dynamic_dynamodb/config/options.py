@@ -498,7 +498,7 @@ GLOBAL_OPTIONS: tuple[OptionSpec, ...] = (
                unit="milliseconds", metavar="MS", acts_in=_LIVE),
     OptionSpec("describe-concurrency", "global", "describe_concurrency", positive(parse_int),
                "How many tables are described at once, each check.", G_CALLS,
-               unit="tables", metavar="N", acts_in=_AWS),
+               unit="tables", metavar="N", acts_in=_LIVE),  # advise describes in turn
     OptionSpec("connect-timeout", "global", "connect_timeout", _aws_timeout,
                "Seconds to wait for a connection to AWS.", G_CALLS, unit="seconds",
                metavar="SECONDS", acts_in=_AWS),

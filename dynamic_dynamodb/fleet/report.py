@@ -5,7 +5,9 @@ A ``FleetReport`` is a CycleReport, so the service's hooks (readiness, systemd s
 reports are in ``parts`` (Prometheus labels series by them, ``status`` prints a row
 per target). Table names repeat across accounts, so merged keys name the target:
 ``failed_tables["prod/eu-west-1 orders"]``, and a target whose whole cycle failed is
-``failed_tables["prod/eu-west-1"]``.
+``failed_tables["prod/eu-west-1"]``. Each target's no-decision entries are merged too,
+each naming its target (``NoDecision.target``): ``ok`` is false when any target left a
+matched table without a decision, so ``--run-once`` and ``status`` exit 1 for it.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ def merge(started: datetime, parts: Mapping[str, CycleReport], duration: float) 
         if part.error is not None:
             report.failed_tables[target] = part.error
             report.failure_kinds[target] = part.error_kind or "error"
+        report.no_decisions.extend(entry.of_target(target) for entry in part.no_decisions)
+        report.stopped = report.stopped or part.stopped
     report.calls = dict(calls)
     failed = [part for part in parts.values() if part.error is not None]
     if parts and len(failed) == len(parts):

@@ -10,7 +10,11 @@ without account sections the one target ``default/<region>``); a fleet's cycle
 reports hold one report per target (fleet/report.py), each counted under its own.
 
 Metrics (all prefixed ``dynamic_dynamodb_``, each also labelled ``target``):
-  cycles_total{result}                      ok / partial (some tables failed) / failed
+  cycles_total{result}                      ok / partial (some tables failed, or a matched
+                                            table or GSI got no decision) / failed
+  no_decisions_total{code}                  matched tables and GSIs (or the configuration)
+                                            that got no decision, by reason code
+                                            (report.NoDecision: metrics-unknown, ...)
   cycle_duration_seconds                    histogram
   last_cycle_timestamp_seconds              when the last cycle ended (alert on staleness)
   decisions_total{dimension,decision}       increase / decrease / unchanged
@@ -89,6 +93,8 @@ class CycleMetrics:
         self.applied = counter("changes_applied", "Capacity changes UpdateTable applied",
                                ("dimension", "decision"))
         self.errors = counter("errors", "Failed tables and failed cycles, by kind", ("kind",))
+        self.no_decisions = counter("no_decisions", "Matched tables and GSIs that got no "
+                                    "decision, by reason code", ("code",))
         self.provisioned = gauge("provisioned_capacity_units",
                                  "Provisioned capacity units", labels)
         self.consumed = gauge("consumed_capacity_units",
@@ -109,7 +115,7 @@ class CycleMetrics:
     def _observe(self, report: CycleReport) -> None:
         target = report.target or ""
         error = report.error
-        result = "failed" if error else ("partial" if report.failed_tables else "ok")
+        result = "failed" if error else ("ok" if report.ok else "partial")
         self.cycles.labels(target, result).inc()
         self.duration.labels(target).observe(report.duration)
         self.last_cycle.labels(target).set_to_current_time()
@@ -118,6 +124,8 @@ class CycleMetrics:
             self.errors.labels(target, kinds.get(table, "error")).inc()
         if error:
             self.errors.labels(target, report.error_kind or "error").inc()
+        for entry in report.no_decisions:
+            self.no_decisions.labels(target, entry.code).inc()
         for operation, count in report.calls.items():
             self.calls.labels(target, operation).inc(count)
 

@@ -17,8 +17,9 @@ from dynamic_dynamodb.settings import Config
 
 def describe_cycle(number: int, report: CycleReport, dry_run: bool) -> str:
     """One line for systemd's STATUS: ``cycle 12: 40 tables, 3 changes``; a fleet's
-    ``cycle 12: 4 targets, 160 tables, 3 changes, 1 failed`` (a table counted once per
-    target, a failed table or a failed target's cycle counted once)."""
+    ``cycle 12: 4 targets, 160 tables, 3 changes, 1 failed, 2 without a decision`` (a
+    table counted once per target, a failed table or a failed target's cycle counted
+    once; report.NoDecision's entries counted as they are)."""
     if report.error:
         return f"cycle {number} failed: {report.error}"[:200]
     parts = parts_of(report)
@@ -32,6 +33,8 @@ def describe_cycle(number: int, report: CycleReport, dry_run: bool) -> str:
             f"{changes} {'would-be ' if dry_run else ''}change{'s' * (changes != 1)}")
     if report.failed_tables:
         text += f", {len(report.failed_tables)} failed"
+    if report.no_decisions:
+        text += f", {len(report.no_decisions)} without a decision"
     return text
 
 

@@ -122,7 +122,7 @@ def run_scheduler(name: str, trace: Trace, config: Config, dimension: Dimension,
             if check_due((epoch_minute + m) * 60, interval):
                 report = scheduler.run_cycle()
                 run.cycles += 1
-                run.failed_cycles += not report.ok
+                run.failed_cycles += report.failed
             table.finish_minute()
             _tick(progress, m, trace.minutes)
     finally:

@@ -6,6 +6,7 @@ import http.client
 import http.server
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -176,3 +177,25 @@ class SlowProxy:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class NotifyListener:
+    """A unix datagram socket standing in for systemd's NOTIFY_SOCKET."""
+
+    def __init__(self, address: str) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(address.replace("@", "\0", 1) if address.startswith("@") else address)
+        self.sock.settimeout(0.2)
+        self.messages: list[str] = []
+
+    def drain(self) -> list[str]:
+        while True:
+            try:
+                self.messages.append(self.sock.recv(4096).decode())
+            except TimeoutError:
+                return self.messages
+            except OSError:
+                return self.messages
+
+    def saw(self, field: str) -> bool:
+        return any(field in m.split("\n") for m in self.drain())

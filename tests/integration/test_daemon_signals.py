@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from dynamic_dynamodb.service.pidlock import pid_path
 
 from .daemon_support import (
     Cli,
+    NotifyListener,
     SlowProxy,
     pid_alive,
     read,
@@ -125,28 +125,6 @@ def test_sighup_reaches_a_daemon_started_with_a_relative_config_path(cli: Cli,
     assert pid_alive(pid)
     stopped = cli.run("--daemon", "stop", "--pid-file-dir", ".")
     assert stopped.returncode == 0, stopped.stderr
-
-
-class NotifyListener:
-    """A unix datagram socket standing in for systemd's NOTIFY_SOCKET."""
-
-    def __init__(self, address: str) -> None:
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(address.replace("@", "\0", 1) if address.startswith("@") else address)
-        self.sock.settimeout(0.2)
-        self.messages: list[str] = []
-
-    def drain(self) -> list[str]:
-        while True:
-            try:
-                self.messages.append(self.sock.recv(4096).decode())
-            except TimeoutError:
-                return self.messages
-            except OSError:
-                return self.messages
-
-    def saw(self, field: str) -> bool:
-        return any(field in m.split("\n") for m in self.drain())
 
 
 def test_notify_socket_hears_ready_status_watchdog_and_stopping(cli: Cli,

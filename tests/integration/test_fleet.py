@@ -285,3 +285,31 @@ def test_describe_table_is_paced_at_the_targets_rate(aws_env, launcher, fleet_ta
         stamps.append(time.monotonic())
 
     assert stamps[-1] - stamps[0] >= 2.9
+
+
+def test_run_once_and_status_exit_1_when_one_targets_table_got_no_decision(fleet, launcher):
+    """Without the failing accounts every table of every target gets a decision (exit 0);
+    with one target's metrics unavailable, its table got none: --run-once and status
+    exit 1 and name that target's table, the other targets are served as usual."""
+    cli, config = fleet
+    config.write_text(FLEET_CONFIG.split("[account: gamma]")[0]
+                      + "[table: ^orders$]" + FLEET_CONFIG.split("[table: ^orders$]")[1])
+    launcher.clear_faults()
+    assert cli.run("status", "-c", str(config)).returncode == 0
+
+    launcher.inject_fault("cloudwatch", "GetMetricData", "internal_error", count=-1,
+                          account=BETA, region=US)
+    result = cli.run("-c", str(config), "--run-once", timeout=120)
+    text = cli.run("status", "-c", str(config))
+    shown = json.loads(cli.run("status", "-c", str(config), "--json").stdout)
+
+    assert result.returncode == 1, result.stderr
+    assert "error: not every matched table got a decision: beta/us-east-1 orders: metrics " \
+        "unavailable" in result.stderr
+    assert reads_of(ALPHA, EU, "orders") == 150  # the other targets were served
+    assert reads_of(BETA, US, "orders") == 10
+    assert text.returncode == 1, text.stderr
+    assert "beta/us-east-1 orders: NO DECISION: metrics unavailable" in text.stdout
+    assert [(e["target"], e["subject"], e["code"]) for e in shown["no_decision"]] == [
+        ("beta/us-east-1", "orders", "metrics-unknown")]
+    assert "Traceback" not in result.stderr + text.stderr

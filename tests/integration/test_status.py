@@ -127,6 +127,34 @@ def test_status_against_a_dead_endpoint_says_so_once_and_exits_1(cli: Cli) -> No
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("fault", "config", "shown"),
+    [
+        ({"service": "cloudwatch", "operation": "GetMetricData", "kind": "internal_error"},
+         "dd.conf", "orders: NO DECISION: metrics unavailable: no decision this cycle"),
+        (None, "typo.conf", "NO DECISION: no table matches the configured table names "
+                            "(^(odrers|users)-v2$); ListTables returned 2 tables"),
+    ],
+    ids=["metrics-unavailable", "regex-matches-nothing"],
+)
+def test_status_exits_1_when_a_matched_resource_got_no_decision(
+        cli: Cli, launcher: LauncherControl, tmp_path: Path, fault: dict[str, str] | None,
+        config: str, shown: str) -> None:
+    (tmp_path / "typo.conf").write_text(CONFIG.replace("^(orders|users)$",
+                                                       "^(odrers|users)-v2$"))
+    if fault is not None:
+        launcher.inject_fault(**fault, count=-1)
+
+    result = cli.run("status", "-c", config)
+    as_json = cli.run("status", "-c", config, "--json")
+
+    assert (result.returncode, as_json.returncode) == (1, 1), result.stderr
+    assert shown in result.stdout
+    entries = json.loads(as_json.stdout)["no_decision"]
+    assert entries and all(e["code"] in ("metrics-unknown", "no-match") for e in entries)
+    assert "Traceback" not in result.stderr + as_json.stderr
+
+
 def test_status_shows_each_targets_owner_from_the_lease_table(cli: Cli) -> None:
     """The configured target (the global settings': default/us-east-1) is shown with its
     owner next to its tables; the lease table's items follow, configured here or not."""

@@ -112,16 +112,20 @@ def test_unknown_never_changes_anything(aws_env: dict[str, str], dynamodb_client
     report = cycle(launcher, case.faults)
 
     assert capacity(dynamodb_client, "orders") == (100, 100)
-    assert report.ok  # nothing failed: the table was skipped or held, with the reason
+    # Nothing failed: the table was skipped or held, with the reason. Skipped, or its
+    # metrics unknown, it got no decision (report.NoDecision): the report is not ok.
+    assert not report.failed_tables and report.error is None
     if case.code == "unusable-facts":
         assert not report.outcomes
-        assert case.words in report.unusable[TABLE]
-        assert TABLE in report.undecided
+        assert report.undecided[str(TABLE)].code == "unusable-facts"
+        assert case.words in report.undecided[str(TABLE)].message
         assert case.words in caplog.text
+        assert not report.ok
     else:
         code, message = reads_reason(report)
         assert code == case.code and case.words in message
-        assert (TABLE in report.undecided) is (code == "metrics-unknown")
+        assert (str(TABLE) in report.undecided) is (code == "metrics-unknown")
+        assert report.ok is (code != "metrics-unknown")
     assert "Traceback" not in caplog.text
 
     if case.read_throttles:
@@ -164,7 +168,8 @@ def test_an_unusable_gsi_is_skipped_and_its_table_decided(
 
     assert capacity(dynamodb_client, "orders") == (50, 100)
     assert capacity(dynamodb_client, "orders", "by_user") == (100, 100)
-    assert "no ProvisionedThroughput" in report.unusable[ResourceId("orders", "by_user")]
+    assert "no ProvisionedThroughput" in report.undecided["orders/by_user"].message
+    assert list(report.undecided) == ["orders/by_user"]  # the table got its decision
 
 
 def test_status_lists_a_skipped_table_with_the_reason(
@@ -176,5 +181,6 @@ def test_status_lists_a_skipped_table_with_the_reason(
 
     why = ("skipped: DescribeTable's answer cannot be used (no ProvisionedThroughput); "
            "no decision")
-    assert f"orders: {why}" in render_table(report).splitlines()
-    assert as_dict(report)["unusable"] == {"orders": why}
+    assert f"orders: NO DECISION: {why}" in render_table(report).splitlines()
+    assert as_dict(report)["no_decision"] == [{"target": report.target, "subject": "orders",
+                                               "code": "unusable-facts", "message": why}]

@@ -195,6 +195,20 @@ def test_run_once_is_one_fleet_cycle_that_waits_for_every_target():
     assert len(fleet.hooks.reports) == 1
 
 
+def test_run_once_counts_a_missing_decision_of_any_target():
+    """One target's metrics unknown: the fleet's report is not ok (``--run-once`` and
+    ``status`` exit 1) and says which target's table got no decision."""
+    edges = two()
+    edges[B] = Edges(FakeTables([table("t1")]), FakeMetrics(unknown={"t1"}))
+
+    report = Fleet(edges).run(run_once=True)
+
+    assert not report.failed and not report.ok
+    assert report.parts[A].ok and not report.parts[B].ok
+    assert [(e.name, e.code) for e in report.no_decisions] == [(f"{B} t1", "metrics-unknown")]
+    assert report.problems() == [f"{B} t1: metrics unavailable: no decision this cycle"]
+
+
 def test_only_owned_targets_are_served_and_a_lost_lease_sends_nothing():
     coordinator = Owns({A}, acting=False)
     fleet = Fleet(two(), waits=1, coordinator=coordinator)

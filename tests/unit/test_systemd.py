@@ -19,6 +19,7 @@ from dynamic_dynamodb.core.types import (
     ResourceId,
 )
 from dynamic_dynamodb.loop import CycleReport, Outcome, SystemClock
+from dynamic_dynamodb.report import NoDecision
 from dynamic_dynamodb.service.readiness import describe_cycle
 from dynamic_dynamodb.service.reload import Reloader, restart_only_changes
 from dynamic_dynamodb.service.signals import Signals
@@ -141,8 +142,11 @@ NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
          "cycle 3: 2 tables, 1 would-be change, 1 failed"),
         (CycleReport(NOW, error="ListTables: InternalServerError"), False,
          "cycle 3 failed: ListTables: InternalServerError"),
+        (CycleReport(NOW, [_outcome("a", 10, 10, False)],
+                     no_decisions=[NoDecision("b", "unusable-facts", "skipped")]), False,
+         "cycle 3: 1 table, 0 changes, 1 without a decision"),
     ],
-    ids=["changes", "dry-run-and-failure", "cycle-failed"],
+    ids=["changes", "dry-run-and-failure", "cycle-failed", "no-decision"],
 )
 def test_describe_cycle(report: CycleReport, dry_run: bool, expected: str) -> None:
     assert describe_cycle(3, report, dry_run) == expected
