@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from dynamic_dynamodb.cli import main
 from dynamic_dynamodb.simulate import sweep
+
+from .test_simulate_cli import run
 
 
 @pytest.fixture
@@ -27,13 +28,6 @@ def trace(tmp_path: Path) -> Path:
         rows.append(f"2024-03-0{day} {hour % 24:02d}:{mm:02d}:00,{load}")
     path.write_text("\n".join(rows) + "\n")
     return path
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as excinfo:
-        main(argv)
-    out, err = capsys.readouterr()
-    return int(excinfo.value.code or 0), out, err
 
 
 def test_sweep_runs_native_and_the_target_mode_at_each_target(
