@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from dynamic_dynamodb.core.minutes import window_start
 from dynamic_dynamodb.core.types import (
     Decision,
     Dimension,
@@ -49,8 +50,7 @@ class MetricRequest:
     def window(self, now: datetime) -> tuple[datetime, datetime]:
         """[start, end) on whole minutes: from ``window_start_minutes`` ago, for
         ``window_minutes``."""
-        floor = now.replace(second=0, microsecond=0)
-        start = floor - timedelta(minutes=self.window_start_minutes)
+        start = window_start(now, self.window_start_minutes)
         return start, start + timedelta(minutes=self.window_minutes)
 
 

@@ -324,12 +324,20 @@ def demo(minutes: int, speed: float) -> int:
 @click.option("--plot-days", default=None, type=click.FloatRange(0, min_open=True),
               help="days to plot [default: all]")
 @click.option("--quiet", "-q", is_flag=True, help="no progress bar")
+@click.option("--gaps", type=click.Choice(["hold", "zero", "interpolate"]), default="hold",
+              show_default=True,
+              help="a minute without a row is missing data: hold the last value, read it "
+                   "as no load, or interpolate")
+@click.option("--sweep", is_flag=True,
+              help="run AWS native at 40..90 % and the target mode at 70..100 %: a table, "
+                   "and with --plot the frontier (throttled % against cost)")
 @click.pass_context
 def simulate(ctx: click.Context, trace: str, step: int, scale: float, dimension: str,
              start_capacity: int | None, sim_table: str, compare: bool, native_target: float,
              burst_seconds: float, metrics_lag: int, update_lag: int, as_json: bool,
              output: str | None, plot: str | None, plot_start_day: float,
-             plot_days: float | None, quiet: bool, **params: Any) -> int:
+             plot_days: float | None, quiet: bool, gaps: str, sweep: bool,
+             **params: Any) -> int:
     """Replay a load trace (CSV, last column = load per row) through the daemon's own
     decision code against a simulated table, and report throttling and cost.
 
@@ -342,14 +350,22 @@ def simulate(ctx: click.Context, trace: str, step: int, scale: float, dimension:
 
     merged = {**(ctx.obj or {}), **{k: v for k, v in params.items() if v is not None}}
     config = build_config(table_regex(merged, sim_table), dry_run=False)
+
+    def in_target_mode(percent: float) -> Config:
+        """This configuration in target mode at ``percent`` (--sweep)."""
+        return build_config(table_regex({
+            **merged, "scaling_mode": "target", "target_reads_utilisation": percent,
+            "target_writes_utilisation": percent}, sim_table), dry_run=False)
+
     options = SimulateOptions(
         trace=trace, step=step, scale=scale, dimension=Dimension(dimension),
         start_capacity=start_capacity, compare=compare, native_target=native_target,
         table=sim_table, as_json=as_json, output=output, plot=plot,
         plot_start_day=plot_start_day, plot_days=plot_days, quiet=quiet,
+        gaps=gaps, sweep=sweep,  # type: ignore[arg-type]  # click checked the choice
         model=ModelParams(burst_seconds=burst_seconds, metrics_lag_minutes=metrics_lag,
                           update_lag_minutes=update_lag))
-    return run_simulate(config, options)
+    return run_simulate(config, options, in_target_mode)
 
 
 @cli.command()

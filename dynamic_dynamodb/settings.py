@@ -32,6 +32,29 @@ MAX_CONFIGURABLE_CAPACITY = 1_000_000
 # default window (8 to 3 minutes ago) still sees an idle table's every minute as known.
 DEFAULT_PUBLICATION_ALLOWANCE_MINUTES = 3
 
+
+
+@dataclass(frozen=True)
+class ModeDefaults:
+    """The settings a scaling mode was designed and measured with: the defaults of the
+    options a user leaves unset (config/loader.py)."""
+
+    check_interval: int
+    lookback_window_start: int
+    lookback_period: int
+
+
+# The target mode's: a check a minute (it plans per minute, and an increase should land
+# as soon as the demand shows), a window from 7 minutes ago up to now: the freshest
+# minute CloudWatch has published is in it (usually 2-3 minutes ago), and a minute
+# published up to 4 minutes late still is (core/target.py learns every known minute).
+TARGET_MODE_DEFAULTS = ModeDefaults(check_interval=60, lookback_window_start=7,
+                                    lookback_period=7)
+
+# The target mode's sets of constants (core/target_rule.py CANDIDATES, in order), which
+# target-*-constants may pin; "auto": the nightly tuning picks.
+TARGET_CANDIDATE_NAMES = ("v1", "f1", "spiky75", "smooth")
+
 # Where each value that is not a built-in default was set, by field path
 # ("reads.upper_threshold", "lookback_window_start"): "command line" or
 # "<file> [<section>]". The loader fills it; it takes no part in equality.
@@ -99,6 +122,10 @@ class DimensionPolicy:
     # usual 70: the mode's headroom comes from the trend and the burst bucket
     # (core/target.py; measured with `dynamic-dynamodb simulate`).
     target_utilisation: float = 90.0
+    # Target mode: "auto" (each night the dimension replays its last day through the
+    # rule's candidates and runs the best, core/tuning.py) or one candidate's name
+    # (core/target_rule.py CANDIDATES), pinned.
+    target_constants: str = "auto"
 
     @property
     def min_capacity(self) -> int:

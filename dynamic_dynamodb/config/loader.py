@@ -9,7 +9,10 @@ together as one ConfigError; a secret value never appears in a message.
 
 Each built object records where its explicitly set values came from (``origins``:
 field path -> "command line" or "<file> [<section>]"; a path not listed has its
-built-in default), for --show-config and for defaults that depend on other options.
+built-in default), for --show-config and for defaults that depend on other options:
+a target-mode section's unset lookback options, and an unset check-interval when every
+section is in target mode, take the mode's design values (``mode_defaults``,
+``interval_for_modes``; their origin says so).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from dynamic_dynamodb.config.layers import CLI, Layer
 from dynamic_dynamodb.config.options import OptionSpec
 from dynamic_dynamodb.errors import ConfigError, Problem
 from dynamic_dynamodb.settings import (
+    TARGET_MODE_DEFAULTS,
     AccountConfig,
     Config,
     DecreasePlan,
@@ -154,13 +158,54 @@ def build_resource(collector: _Collector, cls: type[ResourcePolicy], key: str,
     """
     home = home or (layers[-1] if layers else Layer({}))
     values, origins = _merged(collector, layers, _TABLE_SPECS)
-    policy = cls(key=key, **_resource_fields(values), origins=origins, **extra)
+    policy = mode_defaults(cls(key=key, **_resource_fields(values), origins=origins, **extra))
     why = validate.check_regex(key)
     if why is not None:
         collector.add(Problem(why, "table-name" if home.section is None else None,
                               home.section, None, home.source))
     collector.findings(validate.check_resource(policy), layers, home)
     return policy
+
+
+# The origin --show-config gives a value a scaling mode chose (settings.ModeDefaults).
+TARGET_MODE_ORIGIN = "default for target mode"
+TARGET_MODE_INTERVAL_ORIGIN = "default for target mode (every table and GSI section is in it)"
+
+
+def mode_defaults(policy: ResourcePolicy) -> Any:
+    """A target-mode section's unset lookback options take the values the mode was
+    designed for (settings.TARGET_MODE_DEFAULTS: a window from 7 minutes ago up to now),
+    with that as their origin."""
+    if policy.scaling_mode != "target":
+        return policy
+    changes: dict[str, Any] = {}
+    if "lookback_window_start" not in policy.origins:
+        changes["lookback_window_start"] = TARGET_MODE_DEFAULTS.lookback_window_start
+    if "lookback_period" not in policy.origins:
+        # The mode's window reaches up to now: an unset period follows the window's
+        # start, set or not (a set start of 5 does not meet a default period of 7).
+        changes["lookback_period"] = changes.get("lookback_window_start",
+                                                 policy.lookback_window_start)
+    if not changes:
+        return policy
+    origins = {**policy.origins, **dict.fromkeys(changes, TARGET_MODE_ORIGIN)}
+    return dataclasses.replace(policy, **changes, origins=origins)
+
+
+def interval_for_modes(glob: GlobalConfig, tables: Sequence[TablePolicy]) -> GlobalConfig:
+    """An unset check-interval is the target mode's (60 s) when every table and GSI
+    section is in target mode. The interval is global and the mode is per section: a
+    threshold section checked every minute would count its checks-before-scale-down
+    five times as fast, so with any threshold section the interval stays 300 s unless
+    set (README, Target mode)."""
+    if "check_interval" in glob.origins or not tables:
+        return glob
+    sections = [policy for table in tables for policy in (table, *table.gsis)]
+    if any(policy.scaling_mode != "target" for policy in sections):
+        return glob
+    return dataclasses.replace(
+        glob, check_interval=TARGET_MODE_DEFAULTS.check_interval,
+        origins={**glob.origins, "check_interval": TARGET_MODE_INTERVAL_ORIGIN})
 
 
 def build_global(collector: _Collector, layers: Sequence[Layer], **runtime: Any) -> GlobalConfig:
@@ -266,5 +311,6 @@ def from_command_line(table_name: str | None, table_values: Mapping[str, str],
                               f"section{where}"))
     if collector.problems:
         raise ConfigError(collector.problems)
+    glob = interval_for_modes(glob, tables)
     return Config(global_=glob, logging=log, tables=tuple(tables), source=config_file,
                   accounts=tuple(accounts))

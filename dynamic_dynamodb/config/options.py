@@ -44,6 +44,7 @@ from dynamic_dynamodb.config.parsers import (
     parse_sns_types,
     parse_str,
     parse_table_name,
+    parse_target_constants,
     parse_unit,
     parse_url,
     positive,
@@ -251,9 +252,12 @@ TABLE_OPTIONS: tuple[OptionSpec, ...] = tuple(
            "Allow decreases of {rw}.", G_SWITCHES, metavar=_BOOL)
     + [_table("scaling-mode", "scaling_mode", parse_mode,
               "How the capacity is chosen: threshold (the original's algorithm: the "
-              "thresholds and steps below) or target (capacity = demand / "
-              "target-*-utilisation, demand being consumed plus throttled requests; "
-              "decreases go to the recent peak's need only).", G_MODE,
+              "thresholds and steps below) or target (capacity for the demand a few "
+              "minutes ahead at target-*-utilisation, demand being consumed plus throttled "
+              "requests; it plans its own decreases and tunes itself each night; README, "
+              "Target mode). In target mode an unset check-interval, lookback-window-start "
+              "and lookback-period take the values it was designed for (60 s, 7, 7).",
+              G_MODE,
               metavar="threshold|target")]
     + _dim("{rw}-upper-threshold", "upper_threshold", _percent,
            "Increase {rw} when the consumed capacity, as a percent of provisioned over the "
@@ -318,16 +322,19 @@ TABLE_OPTIONS: tuple[OptionSpec, ...] = tuple(
         _table("min-decrease-saving-percent", "decrease_plan.min_saving_percent", _percent,
                "DynamoDB allows 4 free decreases per table (and per GSI) and UTC day, then "
                "one per hour: a decrease must save at least this percent of the current "
-               "capacity, or it is not worth one of them.", G_DECREASES, unit="percent",
+               "capacity, or it is not worth one of them. Threshold mode (the target mode "
+               "plans its own decreases).", G_DECREASES, unit="percent",
                metavar="PERCENT"),
         _table("min-decrease-saving-units", "decrease_plan.min_saving_units",
                non_negative(parse_int),
-               "A decrease must also save at least this many capacity units.", G_DECREASES,
+               "A decrease must also save at least this many capacity units (threshold "
+               "mode).", G_DECREASES,
                unit="capacity units", metavar="UNITS"),
         _table("decrease-pacing", "decrease_plan.pacing", parse_bool,
                "Spread the free decreases over the UTC day: while the last decrease is less "
                "than an hour old, the n-th decrease of the day waits until (n - 1) x 6 h "
-               "UTC.", G_DECREASES, metavar=_BOOL),
+               "UTC. Threshold mode (the target mode plans its own decreases).",
+               G_DECREASES, metavar=_BOOL),
     ]
     + _dim("increase-consumed-{rw}-unit", "increase_consumed_unit", parse_unit,
            "Unit of increase-consumed-{n}-with and of the steps of "
@@ -378,18 +385,25 @@ TABLE_OPTIONS: tuple[OptionSpec, ...] = tuple(
     + _dim("target-{rw}-utilisation", "target_utilisation", positive(parse_float),
            "Target mode: the consumed % of provisioned {rw} to aim for (at most 100).",
            G_TARGET, unit="percent", metavar="PERCENT")
+    + _dim("target-{rw}-constants", "target_constants", parse_target_constants,
+           "Target mode: auto (each UTC night the {rw} replay their last day through the "
+           "mode's four sets of constants and AWS native at 70 and 90 %, and run the next "
+           "day with the best) or one set pinned: v1, f1, spiky75 or smooth (README, Target "
+           "mode).", G_TARGET, metavar="auto|v1|f1|spiky75|smooth")
     + [
         # CloudWatch keeps one-minute data for 15 days.
         _table("lookback-window-start", "lookback_window_start",
                at_most(positive(parse_int), 15 * 24 * 60, " minutes (15 days)"),
                "The CloudWatch window read each check starts this many minutes ago (the "
                "original read 15 to 10 minutes ago; DynamoDB's metrics arrive within about "
-               "3 minutes, so 8 to 3 minutes ago is fresher).", G_METRICS,
+               "3 minutes, so 8 to 3 minutes ago is fresher). Unset in target mode: 7.",
+               G_METRICS,
                unit="minutes ago", metavar="MINUTES"),
         _table("lookback-period", "lookback_period",
                at_most(positive(parse_int), 24 * 60, " minutes (a day)"),
                "Length of the CloudWatch window read each check; not longer than "
-               "lookback-window-start, or the window would reach the future.", G_METRICS,
+               "lookback-window-start, or the window would reach the future. Unset in "
+               "target mode: lookback-window-start (a window up to now; 7).", G_METRICS,
                unit="minutes", metavar="MINUTES"),
         _table("metrics-publication-allowance", "metrics_publication_allowance",
                at_most(non_negative(parse_int), 60, " minutes (an hour)"),
@@ -467,7 +481,9 @@ GLOBAL_OPTIONS: tuple[OptionSpec, ...] = (
                example="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
     OptionSpec("check-interval", "global", "check_interval",
                at_most(positive(parse_int), 24 * 3600, " seconds (a day)"),
-               "Seconds between two checks of every table.", G_CALLS, unit="seconds",
+               "Seconds between two checks of every table. Unset, and every table and "
+               "GSI section in target mode: 60 (the target mode's design); else 300.",
+               G_CALLS, unit="seconds",
                metavar="SECONDS", acts_in=_REPLAYED),
     OptionSpec("circuit-breaker-url", "global", "circuit_breaker_url", parse_url,
                "Circuit breaker for every table and GSI without one of its own: before "

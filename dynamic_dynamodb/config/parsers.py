@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from dynamic_dynamodb.settings import SNS_MESSAGE_TYPES, ScaleTable
+from dynamic_dynamodb.settings import SNS_MESSAGE_TYPES, TARGET_CANDIDATE_NAMES, ScaleTable
 
 Parser = Callable[[str], Any]
 
@@ -119,6 +119,7 @@ def choice(*choices: str) -> Parser:
 
 parse_unit = choice("percent", "units")
 parse_mode = choice("threshold", "target")
+parse_target_constants = choice("auto", *TARGET_CANDIDATE_NAMES)
 parse_log_level = choice("debug", "info", "warning", "error", "critical")
 parse_log_format = choice("text", "json")
 

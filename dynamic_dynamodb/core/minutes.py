@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from dynamic_dynamodb.core.types import DimensionReading, DimensionUsage, Reason, UnknownUsage
 
@@ -67,6 +67,12 @@ def series_problem(series: SeriesAnswer) -> str:
         if problem:
             return problem
     return ""
+
+
+def window_start(now: datetime, minutes_ago: int) -> datetime:
+    """The first minute of a lookback window starting ``minutes_ago`` whole minutes
+    before ``now`` (the metrics request and the modes share this rule)."""
+    return now.replace(second=0, microsecond=0) - timedelta(minutes=minutes_ago)
 
 
 def read_minutes(points: Mapping[int, float], stamps: Sequence[int], now: datetime,

@@ -8,6 +8,11 @@ returns a reason, and the final reason is what the log line and notification say
 Unknown never leads to a decrease: missing metrics or a resource that is not
 ACTIVE hold everything; a dimension whose consumption is unknown gets no decision;
 unknown throttle events or an unknown decrease budget hold decreases.
+
+The decrease plan (core/budget.py: a decrease must be worth it, the quick ones are
+paced over the day) applies to modes that do not plan their own decreases. A mode
+that does (``Mode.plans_decreases``: the target mode) is held to DynamoDB's own limit
+and to every guard above, never to the plan's rules on top of its own.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from dynamic_dynamodb.core import budget, windows
+from dynamic_dynamodb.core import budget, minutes, windows
 from dynamic_dynamodb.core.modes import MODES
 from dynamic_dynamodb.core.types import (
     Alarm,
@@ -27,6 +32,7 @@ from dynamic_dynamodb.core.types import (
     DimensionReading,
     DimensionUsage,
     Direction,
+    ModeFacts,
     Proposal,
     Reason,
     ResourceHistory,
@@ -116,7 +122,11 @@ def _decide_dimension(state: ResourceState, dim: Dimension, policy: ResourcePoli
                 history, alarm)
 
     mode = MODES[policy.scaling_mode]
-    proposal = mode.propose(p, current, usage, mode.state_from(history.mode_state), now)
+    mode_facts = ModeFacts(state.id, dim,
+                           minutes.window_start(now, policy.lookback_window_start),
+                           state.decreases_today, state.last_decrease, state.last_increase)
+    proposal = mode.propose(p, current, usage, mode.state_from(history.mode_state), now,
+                            mode_facts)
     target_units, reason = _clamp(p, current, proposal)
     decision = DimensionDecision(current, target_units, reason)
     history = DimensionHistory(history.alarm, proposal.state)
@@ -134,7 +144,7 @@ def _decide_dimension(state: ResourceState, dim: Dimension, policy: ResourcePoli
         if hold is not None:
             decision = decision.hold(Reason(hold.code, f"{hold.message} (wanted {target_units}: "
                                                        f"{reason.message})"))
-        else:
+        elif not mode.plans_decreases:
             worth = budget.worth_it(current, target_units, policy.decrease_plan)
             if not worth.allowed:
                 decision = decision.hold(Reason("not-worth-a-decrease",
@@ -192,8 +202,10 @@ def _apply_budget(state: ResourceState, policy: ResourcePolicy, decision: Decisi
         return decision.increases_only(Reason(
             "decrease-budget-unknown", "decrease held: DescribeTable did not say how many "
                                        "decreases were used today"))
+    # A mode that plans its own decreases is held to DynamoDB's limit only (core/modes.py).
+    pacing = policy.decrease_plan.pacing and not MODES[policy.scaling_mode].plans_decreases
     verdict = budget.may_decrease(state.decreases_today, state.last_decrease, now,
-                                  policy.decrease_plan, policy.decrease_plan.pacing)
+                                  policy.decrease_plan, pacing)
     if verdict.allowed:
         return decision
     return decision.increases_only(Reason("decrease-budget", f"decrease held: {verdict.message}"))

@@ -1,195 +1,202 @@
-"""Target mode: provision for the demand a few minutes ahead, spend decreases sparingly.
+"""Target mode: provision for the demand a few minutes ahead, spend decreases sparingly,
+and tune itself to the table's own traffic every night.
 
-Built around how DynamoDB charges and limits: increases are free and unlimited,
-decreases are few (4 a UTC day, then one an hour), a table absorbs up to 300 s of
-unused capacity as burst, and what we see in CloudWatch is minutes old. Per
-dimension, every cycle:
+Per dimension, every check (a minute, by default: settings.TARGET_MODE_DEFAULTS):
 
-1. Demand, not consumption: each minute's consumed capacity plus its throttled
-   units (throttle events / 60), so a throttled table does not look quiet. The
-   per-minute samples are kept in ``TargetState.samples`` (the newest
-   data of each window replaces what an earlier cycle saw of the same minutes).
-2. Level: the highest demand of the last 3 minutes.
-3. Trend: the rise per minute over the last 3 minutes, projected ``HORIZON``
-   minutes ahead (the metrics lag plus the UpdateTable lag: what we set now is
-   what serves then). The projection is scaled by a learned trust in [0, 1]: each
-   projection is checked ``HORIZON`` minutes later and trust moves towards the
-   share of the projected rise that came true. Ramps (a match kicking off, a sale)
-   keep it high; steps and blips that fall back (noisy traffic) bring it down,
-   so noise is not chased with capacity that then waits an hour to come down.
-4. Burst floor: traffic with frequent short surges is served by the burst bucket,
-   not by chasing them (a surge is over before an increase lands). A table that
-   keeps its bucket full serves up to twice its capacity for 5 minutes, so
-   capacity never drops below the 90th percentile of the last hour's demand
-   divided by ``BURST_FLOOR_FACTOR`` (1.5, a margin below 2).
-5. Increase (free) to max(level / target utilisation + projected rise, burst
-   floor) when that is above the current capacity; while the demand still fits,
-   an increase under ``SMALL_INCREASE`` of the capacity waits (an update leaves
-   the table UPDATING, unable to take a big increase, for minutes).
-6. Decrease to max(peak of the last ``DECREASE_HOLD_MINUTES`` / target, burst
-   floor); the policy's guards then decide whether the saving is worth one of the
-   day's decreases and whether the budget allows it (core/budget.py).
+1. Learn: each known minute of the usage window (consumed plus throttled units/s;
+   core/minutes.py says which minutes are known) replaces what was remembered of that
+   minute, by its timestamp. A minute not known is never read as 0.
+2. Tune (core/tuning.py): once a UTC night, over six checks, replay yesterday through
+   the rule's four candidates and AWS native at 70 % and 90 %, and keep the candidate
+   closest to native 70 %'s throttling at native 90 %'s cost.
+3. Decide with the running candidate's constants (core/target_rule.py): increase to
+   the level plus the trusted trend, or to the burst floor; decrease on a drop or a
+   drift, planned against DynamoDB's decrease rule. The mode plans its own decreases
+   (core/modes.py): the decrease plan's worth-it and pacing rules do not apply on top;
+   DynamoDB's limit and every guard of core/policy.py still do.
 
-The recommended settings are a check every 60 s and a lookback window ending at
-the freshest minute CloudWatch has published (lookback-window-start 7,
-lookback-period 5: the 5 minutes ending 2 minutes ago), at the default target of
-90 %: headroom comes from the burst bucket and the trend, not from a low target.
+``target-*-constants`` pins one candidate (no tuning). Every reason names the running
+candidate and carries the rule's numbers; a check that tuned says what it replayed.
+
+State per dimension: the demand of the last ``MEMORY_MINUTES`` (a day, the replay's
+warm-up and the tuning's spread: about 1,900 floats), the trend's trust and the
+tuning's scores (6 x 14 days).
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 
-from dynamic_dynamodb.core import minutes
-from dynamic_dynamodb.core.types import DimensionUsage, Proposal, Reason
+from dynamic_dynamodb.core import budget, minutes, target_rule, tuning
+from dynamic_dynamodb.core.target_rule import CANDIDATES, Params, Plan, Trust
+from dynamic_dynamodb.core.tuning import TuningState
+from dynamic_dynamodb.core.types import DimensionUsage, ModeFacts, Proposal, Reason
 from dynamic_dynamodb.settings import DimensionPolicy
 
-# Minutes of demand samples remembered (the longest look back below).
-KEEP_MINUTES = 60
-# Minutes whose highest demand is the level.
-LEVEL_MINUTES = 3
-# Minutes over which the rise per minute is measured.
-TREND_MINUTES = 3
-# Minutes ahead the trend is projected: CloudWatch lag + UpdateTable lag, about.
-HORIZON = 4
-# How fast trust in the trend follows the outcomes of its projections (EWMA weight).
-TRUST_RATE = 0.1
-# A projection that came true more than fully counts this much at most.
-TRUST_CAP = 1.5
-# Burst floor: this percentile of the last hour's demand, divided by the factor.
-BURST_FLOOR_PERCENTILE = 90
-BURST_FLOOR_FACTOR = 1.5
-# While demand fits, increases smaller than this share of the capacity wait.
-SMALL_INCREASE = 0.1
-# A decrease goes to the peak demand of this many minutes (at the target).
-DECREASE_HOLD_MINUTES = 5
-
-
-@dataclass(frozen=True)
-class Projection:
-    """A projected rise, checked ``HORIZON`` minutes later to learn trust in the trend."""
-
-    at_minute: float  # when it was made, in minutes since the epoch
-    base: float  # the level (units/s) it started from
-    rise: float  # the rise (units/s) it projected over HORIZON minutes
+# Yesterday, the replay's warm-up, the spread of the tuning's start, and an hour for
+# the six checks of a night at a longer check interval.
+MEMORY_MINUTES = tuning.DAY + tuning.WARMUP + tuning.START_MINUTE + tuning.SPREAD + 60
+AUTO = "auto"
 
 
 @dataclass(frozen=True)
 class TargetState:
     """What the target mode remembers about one dimension."""
 
-    # Demand samples (units/s per minute, newest last), at most KEEP_MINUTES.
-    samples: tuple[float, ...] = ()
-    # When the newest sample was taken, to slide the next window over them.
-    last_sample_at: datetime | None = None
-    # Trust in the trend, learned from the projections' outcomes (may exceed 1 up to
-    # TRUST_CAP while it learns; it is used capped at 1).
-    trend_trust: float = 1.0
-    # The projection waiting to be checked, if any.
-    projection: Projection | None = None
+    # Demand per minute (units/s; None: not known), the last one at ``newest`` (minutes
+    # since the epoch); at most MEMORY_MINUTES.
+    demand: tuple[float | None, ...] = ()
+    newest: int = -1
+    # The first minute known since the mode started (the cold start; the tuning needs
+    # a whole known day).
+    first_known: int = -1
+    trust: Trust = field(default_factory=Trust)
+    tuning: TuningState = field(default_factory=TuningState)
 
 
-def window_demand(usage: DimensionUsage) -> list[float]:
-    """Demand (units/s) of each known minute of the window: consumed plus throttled
-    units (core/minutes.py: a minute not published yet is left out, never 0)."""
-    return minutes.known_demand(usage)[0]
+def _epoch_minute(moment: datetime) -> int:
+    return int(moment.timestamp() // 60)
 
 
-def merge_samples(state: TargetState, window: list[float],
-                  now: datetime) -> tuple[float, ...]:
-    """The remembered samples with this window's: the window slides by the minutes
-    since the last cycle, and its values replace what was seen of the same minutes
-    (CloudWatch may complete a minute late)."""
-    old = state.samples
-    if state.last_sample_at is None or not old:
-        return tuple(window[-KEEP_MINUTES:])
-    elapsed = int((now - state.last_sample_at).total_seconds() // 60)
-    overlap = len(window) - max(elapsed, 0)
-    if overlap <= 0:
-        merged = (*old, *window)
-    else:
-        merged = (*old[:max(0, len(old) - overlap)], *window)
-    return merged[-KEEP_MINUTES:]
+def _window_demand(usage: DimensionUsage) -> list[float | None]:
+    """Demand (consumed plus throttled units/s) of each minute of the window; None for a
+    minute not known. A window without per-minute values is its average throughout."""
+    if not usage.per_minute:
+        minutes_in = max(1, usage.window_seconds // 60)
+        average = usage.consumed + usage.throttle_events / max(usage.window_seconds, 1)
+        return [average] * minutes_in
+    throttled = usage.throttled_per_minute
+    out: list[float | None] = []
+    for i, consumed in enumerate(usage.per_minute):
+        events = throttled[i] if i < len(throttled) else 0.0
+        out.append(None if consumed is None else consumed + (events or 0.0) / minutes.PERIOD)
+    return out
 
 
-def _percentile(values: tuple[float, ...], percent: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(percent / 100.0 * len(ordered)))]
+def learn(state: TargetState, window: list[float | None], first_minute: int) -> TargetState:
+    """``state`` with the window's known minutes (minute ``first_minute + i`` is
+    ``window[i]``) written over what it remembered."""
+    known = [(first_minute + i, v) for i, v in enumerate(window) if v is not None]
+    if not known:
+        return state
+    newest = max(state.newest, known[-1][0])
+    first_known = known[0][0] if state.first_known < 0 else min(state.first_known,
+                                                                 known[0][0])
+    length = min(MEMORY_MINUTES, newest - first_known + 1)
+    start = newest - length + 1
+    demand: list[float | None] = [None] * length
+    old_start = state.newest - len(state.demand) + 1
+    for i, v in enumerate(state.demand):
+        k = old_start + i - start
+        if 0 <= k < length:
+            demand[k] = v
+    for minute, v in known:
+        if minute >= start:
+            demand[minute - start] = v
+    return replace(state, demand=tuple(demand), newest=newest, first_known=first_known)
 
 
-def _learn_trust(state: TargetState, level: float, slope: float,
-                 minute: float) -> tuple[float, Projection | None]:
-    """Trust in the trend after checking the pending projection if it is due, and the
-    projection to check next (a new one is made when none is pending)."""
-    trust = state.trend_trust
-    pending = state.projection
-    if pending is not None and minute - pending.at_minute >= HORIZON:
-        came = level - pending.base
-        share = min(TRUST_CAP, max(0.0, came / pending.rise)) if pending.rise > 0 else 1.0
-        trust = (1 - TRUST_RATE) * trust + TRUST_RATE * share
-        pending = None
-    if pending is None and slope > 0:
-        pending = Projection(minute, level, slope * HORIZON)
-    return trust, pending
+def _since(now: datetime, then: datetime | None) -> int | None:
+    if then is None:
+        return None
+    return max(0, int((now - then).total_seconds() // 60))
 
 
-def _units(value: float) -> int:
-    return math.ceil(value - 1e-9)
+def _clock(minute_of_day: float) -> str:
+    whole = int(minute_of_day)
+    return f"{whole // 60:02d}:{whole % 60:02d} UTC"
+
+
+def _paced_until(params: Params, facts: target_rule.Facts) -> float:
+    """When the candidate's pace lets the next quick decrease go (minute of the day): its
+    slot, or an hour after the last decrease if that is sooner."""
+    opens = params.pace_hours * 60 * (facts.decreases_used or 0)
+    hour = facts.minute_of_day - (facts.since_decrease or 0) + target_rule.DECREASE_INTERVAL
+    return min(opens, hour)
+
+
+def explain(plan: Plan, params: Params, facts: target_rule.Facts, scale: float) -> str:
+    """The rule's answer in words, with its numbers."""
+    up = min(1.0, params.up * scale) * 100
+    down = min(1.0, params.down * scale) * 100
+    cap = facts.capacity
+    floor = (f"burst floor {plan.floor:.1f} ({params.burst_q * 100:g}th percentile of "
+             f"{params.burst_minutes} min / {params.burst_div:g})")
+    level = (f"demand {plan.level:.1f} units/s (peak of {params.level_minutes} min) at "
+             f"{up:.0f} % = {plan.level / (up / 100):.1f}, + trend {plan.slope:.2f}/min "
+             f"x trust {plan.trust:.2f} x {target_rule.HORIZON} min")
+    code = plan.code
+    if code in ("target-increase", "target-small-increase"):
+        need = plan.level / (up / 100) + plan.slope * plan.trust * target_rule.HORIZON
+        basis = floor if plan.floor > 0 and plan.floor >= need else level
+        if code == "target-increase":
+            return f"increase to {plan.target}: {basis}"
+        return (f"{basis}: an increase under {target_rule.SMALL_INCREASE * 100:g} % of "
+                f"{cap} waits while the demand fits")
+    if code == "target-met":
+        return f"{level}: {cap} fits"
+    if code == "too-few-known-minutes":
+        return (f"{level}; decrease held: {plan.known} of the last {plan.needed} minute(s) "
+                f"of demand known, a decrease needs them all (the candidate's "
+                f"{params.needs_known} and a lookback period)")
+    if code == "target-drop":
+        return (f"drop: the last {target_rule.DROP_MINUTES} min peak {plan.basis:.1f} "
+                f"units/s < {params.drop * 100:g} % of {cap}: decrease to {plan.target} "
+                f"(at {down:.0f} %)")
+    peak = (f"peak of the last {params.hold_minutes} min {plan.basis:.1f} units/s needs "
+              f"{max(1, target_rule.units(max(plan.basis / (down / 100), plan.floor)))} at "
+              f"{down:.0f} %")
+    if code == "target-drift":
+        return f"drift: {peak}: decrease to {plan.target}"
+    held = {
+        "target-after-increase": f"an increase {facts.since_increase} min ago (< "
+                                 f"{params.after_increase})",
+        "target-not-worth": f"it would save less than {params.min_saving * 100:g} % of "
+                            f"{cap}",
+        "target-drift-hourly": f"the last decrease {facts.since_decrease} min ago: a drift "
+                               f"waits {target_rule.DECREASE_INTERVAL} min, the day's quick "
+                               f"decreases are kept for drops",
+        "target-paced": f"decrease {(facts.decreases_used or 0) + 1} of the day waits until "
+                        f"{_clock(_paced_until(params, facts))} (pace {params.pace_hours:g} h)",
+        "decrease-budget": f"DynamoDB allows no decrease now ({facts.decreases_used} used "
+                           f"today, the last {facts.since_decrease} min ago)",
+        "decrease-budget-unknown": "DescribeTable did not say how many decreases were "
+                                   "used today",
+    }
+    return f"{peak}; decrease held: {held[code]}"
 
 
 def propose(p: DimensionPolicy, current: int, usage: DimensionUsage, state: TargetState,
-            now: datetime) -> Proposal[TargetState]:
-    # Issue 11: the samples end at the newest known minute, not at ``now`` (on whole
-    # minutes, as the window is, so that a cycle starting a few seconds early or late
-    # slides them by the right number of minutes).
-    window, unknown_after = minutes.known_demand(usage)
-    known_until = now.replace(second=0, microsecond=0) - timedelta(minutes=unknown_after)
-    samples = merge_samples(state, window, known_until)
-    level = max(samples[-LEVEL_MINUTES:])
-    span = min(TREND_MINUTES, len(samples) - 1)
-    slope = max(0.0, (samples[-1] - samples[-1 - span]) / span) if span > 0 else 0.0
-    learned, projection = _learn_trust(state, level, slope, now.timestamp() / 60.0)
-    state = TargetState(samples, known_until, learned, projection)
-    trust = min(1.0, learned)
-
-    ratio = p.target_utilisation / 100.0
-    target = f"{p.target_utilisation:g} %"
-    rise = slope * trust * HORIZON
-    floor_demand = _percentile(samples, BURST_FLOOR_PERCENTILE)
-    floor = floor_demand / BURST_FLOOR_FACTOR
-    floor_why = (f"burst floor: {BURST_FLOOR_PERCENTILE}th percentile of the last "
-                 f"{len(samples)} min {floor_demand:.1f} units/s / {BURST_FLOOR_FACTOR:g}")
-
-    # Headroom (the target) on what is there now; the projected rise on top as is.
-    wanted = level / ratio + rise
-    need_up = _units(max(wanted, floor))
-    # A small increase while the demand still fits would leave the table UPDATING
-    # (unable to take a big increase) for minutes, for little gain.
-    small = need_up <= current * (1 + SMALL_INCREASE) and level <= current
-    if need_up > current and not small:
-        if floor > wanted:
-            why = f"{floor_why} needs {need_up}"
-        else:
-            why = (f"demand {level:.1f} units/s at {target} needs {level / ratio:.1f}, plus "
-                   f"{rise:.1f} rising {slope:.1f}/min over {HORIZON} min (trend trust "
-                   f"{trust:.2f}): {need_up}")
-        return Proposal(need_up, Reason("target-increase", why), state)
-
-    peak = max(samples[-DECREASE_HOLD_MINUTES:])
-    need_down = _units(max(peak / ratio, floor))
-    # Issue 11: no decrease before a lookback period of minutes is known.
-    warming = minutes.too_few_known_minutes(
-        len(samples), min(usage.window_seconds // 60, KEEP_MINUTES))
-    if need_down < current and warming is not None:
-        return Proposal(current, warming, state)
-    if need_down < current:
-        if floor > peak / ratio:
-            why = f"{floor_why} needs {need_down}"
-        else:
-            why = (f"peak demand of the last {DECREASE_HOLD_MINUTES} min {peak:.1f} units/s "
-                   f"needs {need_down} at {target}")
-        return Proposal(need_down, Reason("target-decrease", why), state)
-    return Proposal(current, Reason("target-met", f"demand {level:.1f} units/s fits {current} "
-                                                  f"at {target}"), state)
+            now: datetime, facts: ModeFacts) -> Proposal[TargetState]:
+    minute = _epoch_minute(now)
+    state = learn(state, _window_demand(usage), _epoch_minute(facts.window_start))
+    if state.newest < 0:
+        return Proposal(current, Reason("target-met", "no minute of demand known yet"),
+                        state)
+    key = f"{facts.resource}/{facts.dimension.value}"
+    pinned = p.target_constants != AUTO
+    tuned = ""
+    if not pinned:
+        memory = tuning.Memory(state.demand, state.newest - len(state.demand) + 1,
+                               state.first_known, state.newest)
+        tuning_state, tuned = tuning.step(state.tuning, memory, minute, key, p)
+        state = replace(state, tuning=tuning_state)
+    params = (next(c for c in CANDIDATES if c.name == p.target_constants) if pinned
+              else CANDIDATES[state.tuning.running])
+    used = (None if facts.decreases_today is None else
+            budget.decreases_used_today(facts.decreases_today, facts.last_decrease, now))
+    rule_facts = target_rule.Facts(minute, minute % tuning.DAY, current, used,
+                                   _since(now, facts.last_decrease),
+                                   _since(now, facts.last_increase))
+    start = state.newest - len(state.demand) + 1
+    scale = p.target_utilisation / target_rule.DESIGN_TARGET
+    plan, trust = target_rule.plan(params, scale, state.demand, len(state.demand) - 1,
+                                   state.first_known - start, rule_facts, state.trust,
+                                   len(usage.per_minute))
+    state = replace(state, trust=trust)
+    why = "pinned by target-*-constants" if pinned else state.tuning.why
+    message = f"{params.name} ({why}): {explain(plan, params, rule_facts, scale)}"
+    if tuned:
+        message = f"{message}; {tuned}"
+    return Proposal(plan.target, Reason(plan.code, message), state)

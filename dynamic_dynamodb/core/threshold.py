@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dynamic_dynamodb.core import calculator
-from dynamic_dynamodb.core.types import DimensionUsage, Proposal, Reason
+from dynamic_dynamodb.core.types import DimensionUsage, ModeFacts, Proposal, Reason
 from dynamic_dynamodb.settings import DimensionPolicy
 
 
@@ -102,9 +102,9 @@ def _decrease_candidate(p: DimensionPolicy, current: int, pct: float) -> tuple[i
 
 
 def propose(p: DimensionPolicy, current: int, usage: DimensionUsage, state: ThresholdState,
-            now: datetime) -> Proposal[ThresholdState]:
-    """The threshold mode's proposal (``now`` is unused: every mode has one signature,
-    see core/modes.py)."""
+            now: datetime, facts: ModeFacts) -> Proposal[ThresholdState]:
+    """The threshold mode's proposal (``now`` and ``facts`` are unused: every mode has one
+    signature, see core/modes.py)."""
     pct = usage.consumed_percent(current)
 
     increases = _increase_candidates(p, current, usage, pct)

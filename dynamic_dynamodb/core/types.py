@@ -210,6 +210,22 @@ class DimensionHistory:
     mode_state: object | None = None
 
 
+@dataclass(frozen=True)
+class ModeFacts:
+    """What a scaling mode may know besides its dimension's usage and capacity: which
+    dimension of which resource it is, where the usage window starts, and what
+    DescribeTable said about the decrease budget (a mode that plans its own decreases,
+    core/modes.py, needs it)."""
+
+    resource: ResourceId
+    dimension: Dimension
+    # The first minute of the usage window (``DimensionUsage.per_minute[0]``).
+    window_start: datetime
+    decreases_today: int | None = 0
+    last_decrease: datetime | None = None
+    last_increase: datetime | None = None
+
+
 StateT = TypeVar("StateT")
 
 

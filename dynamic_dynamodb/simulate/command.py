@@ -20,7 +20,7 @@ import click
 from dynamic_dynamodb.core.types import Dimension
 from dynamic_dynamodb.errors import EXIT_OK
 from dynamic_dynamodb.settings import Config
-from dynamic_dynamodb.simulate import report
+from dynamic_dynamodb.simulate import report, sweep
 from dynamic_dynamodb.simulate.model import ModelParams
 from dynamic_dynamodb.simulate.native import NativeSettings
 from dynamic_dynamodb.simulate.plot import PlotUnavailable, plot_runs, require_matplotlib
@@ -30,7 +30,7 @@ from dynamic_dynamodb.simulate.runner import (
     default_start_capacity,
     run_policy,
 )
-from dynamic_dynamodb.simulate.trace import Trace, TraceError, read_trace
+from dynamic_dynamodb.simulate.trace import GapFill, Trace, TraceError, read_trace
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,8 @@ class SimulateOptions:
     plot_start_day: float = 0.0
     plot_days: float | None = None
     quiet: bool = False
+    gaps: GapFill = "hold"
+    sweep: bool = False
     model: ModelParams = ModelParams()  # noqa: RUF009 - frozen, so one shared default is safe
 
 
@@ -85,11 +87,16 @@ def _describe(trace: Trace, options: SimulateOptions) -> list[str]:
         f"from {trace.start:%Y-%m-%d %H:%M} UTC; {options.dimension.value} demand mean "
         f"{mean:,.1f}, peak {max(demand):,.1f} units/s (--step {options.step}, "
         f"--scale {options.scale:g})",
+        f"gaps: {trace.filled:,} minute(s) without a row, filled: {GAP_WORDS[trace.gaps]} "
+        f"(--gaps)",
         f"model: burst {m.burst_seconds:g} s, CloudWatch lag {m.metrics_lag_minutes} min, "
         f"UpdateTable lag {m.update_lag_minutes} min, decreases {m.free_decreases_per_day} "
         f"free per UTC day then one per {m.decrease_interval_seconds} s",
     ]
 
+
+GAP_WORDS = {"hold": "each holds the last value before it", "zero": "no load",
+             "interpolate": "a straight line between the values either side"}
 
 # What --plot can write (matplotlib picks the format from the name).
 PLOT_FORMATS = (".png", ".svg", ".pdf")
@@ -139,19 +146,27 @@ def _write(what: Callable[[], None], path: str) -> None:
         raise click.FileError(path, exc.strerror or str(exc)) from None
 
 
-def run_simulate(config: Config, options: SimulateOptions) -> int:
-    """The whole command after the configuration is built; returns the exit code."""
+def run_simulate(config: Config, options: SimulateOptions,
+                 configure: sweep.Configure | None = None) -> int:
+    """The whole command after the configuration is built; returns the exit code.
+    ``configure``: the configuration in target mode at a target utilisation (--sweep)."""
     policy = config.table_policy(options.table)
     if policy is None:
         raise click.UsageError(
             f"the configuration manages no table named {options.table!r}: name the simulated "
             f"table with --table so that a [table: ...] section (or --table-name) matches it")
+    if options.sweep and (options.compare or options.output):
+        raise click.UsageError("--sweep runs its own policies: it takes neither --compare "
+                               "nor --output")
     check_outputs(options)
     try:
-        trace = read_trace(options.trace, options.step, options.scale)
+        trace = read_trace(options.trace, options.step, options.scale, options.gaps)
     except TraceError as exc:
         raise click.BadParameter(str(exc), param_hint="TRACE") from None
     check_plot_window(trace, options)
+    if options.sweep:
+        assert configure is not None
+        return _run_sweep(trace, options, configure)
 
     target = policy.of(options.dimension.value).target_utilisation
     start = options.start_capacity or default_start_capacity(trace, target)
@@ -177,7 +192,8 @@ def run_simulate(config: Config, options: SimulateOptions) -> int:
         rows += report.reference_rows(trace, options.dimension)[1:]
     if options.as_json:
         click.echo(report.to_json(trace, options.dimension, rows, {
-            "start_capacity": start, "model": asdict(options.model)}))
+            "start_capacity": start, "model": asdict(options.model),
+            "gaps": {"fill": trace.gaps, "filled_minutes": trace.filled}}))
     else:
         for line in _describe(trace, options):
             click.echo(line)
@@ -203,4 +219,34 @@ def run_simulate(config: Config, options: SimulateOptions) -> int:
         plot = options.plot
         _write(lambda: plot_runs(runs[:2], plot, title=title, first_minute=first,
                                  minutes=minutes), plot)
+    return EXIT_OK
+
+
+def _run_sweep(trace: Trace, options: SimulateOptions, configure: sweep.Configure) -> int:
+    """--sweep: native at 40..90 % and the target mode at several targets, a table and
+    (--plot) the frontier."""
+    start = options.start_capacity or default_start_capacity(trace, 90.0)
+    runs = len(sweep.NATIVE_TARGETS) + len(sweep.MODE_TARGETS)
+    show_progress = not options.quiet and sys.stderr.isatty() and trace.minutes >= 10_000
+    with _progress(trace.minutes * runs, show_progress) as tick:
+        points = sweep.run_sweep(trace, configure, options.dimension, start, options.model,
+                                 options.table, tick)
+    if options.as_json:
+        click.echo(report.to_json(trace, options.dimension, [p.summary for p in points], {
+            "start_capacity": start, "model": asdict(options.model),
+            "gaps": {"fill": trace.gaps, "filled_minutes": trace.filled},
+            "sweep": [{"family": p.family, "target_percent": p.target} for p in points]}))
+    else:
+        for line in _describe(trace, options):
+            click.echo(line)
+        click.echo(f"start capacity: {start}; AWS native in its stricter variant (every "
+                   f"point counts, out from the larger point, no delay); the target mode "
+                   f"with this configuration at each target")
+        click.echo("")
+        click.echo(sweep.table_text(points))
+    if options.plot:
+        plot = options.plot
+        title = (f"{Path(trace.source).name} (--step {options.step}, --scale "
+                 f"{options.scale:g}): throttling against cost")
+        _write(lambda: sweep.plot_frontier(points, plot, title), plot)
     return EXIT_OK

@@ -11,7 +11,10 @@ README ("Simulating a policy on your own traffic"):
 * CloudWatch shows a minute's consumed capacity and throttle events
   ``metrics_lag_minutes`` after the minute ends, and nothing for a minute without
   traffic; one throttle event per throttled capacity unit (a simplification: DynamoDB
-  counts throttled requests). The policy reads them as the daemon reads CloudWatch
+  counts throttled requests). Optionally (``late_share``, ``gaps_per_day``; off by
+  default) a seeded share of minutes is published 1..``late_max_minutes`` later
+  still, and a few runs of minutes are never published (``publication_schedule``,
+  ``CLOUDWATCH_LATE``). The policy reads them as the daemon reads CloudWatch
   (aws/metrics.py, core/minutes.py): a minute not published yet is unknown, not 0.
 * UpdateTable takes effect ``update_lag_minutes`` later; the table is UPDATING
   meanwhile and another UpdateTable gets ResourceInUseException.
@@ -21,6 +24,7 @@ README ("Simulating a policy on your own traffic"):
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -54,6 +58,25 @@ class ModelParams:
     decrease_interval_seconds: int = 3600
     # The burst bucket at the start, in seconds of the start capacity (0: empty).
     initial_burst_seconds: float = 0.0
+    # CloudWatch publication beyond the lag (see publication_schedule): the
+    # share of minutes published 1..late_max_minutes (uniform) later than the lag; the
+    # expected number a day of runs of 1..gap_max_minutes minutes never published; the
+    # seed of both draws. The defaults publish every minute exactly at the lag.
+    late_share: float = 0.0
+    late_max_minutes: int = 3
+    gaps_per_day: float = 0.0
+    gap_max_minutes: int = 3
+    publication_seed: int = 0
+
+
+# CloudWatch publication as observed, for measuring how policies cope with it (the
+# defaults of ModelParams keep the plain lag): about 1 minute in 5 one to three
+# minutes later than the lag, and every other day a run of 1-3 minutes that never
+# arrives. Assumptions, not measurements: CloudWatch documents neither.
+CLOUDWATCH_LATE = ModelParams(late_share=0.2, late_max_minutes=3, gaps_per_day=0.5,
+                              gap_max_minutes=3)
+# A minute never published (a gap) becomes visible at this minute: never.
+NEVER = 2 ** 62
 
 
 @dataclass(frozen=True)
@@ -102,6 +125,9 @@ class SimulatedTable:
         self.throttle_events = [0.0] * n
         # Minutes since the UTC midnight before ``start``, for the decrease rule's day.
         self._day_offset = start.hour * 60 + start.minute
+        # The minute at whose start each minute's datapoints are visible (None: at the
+        # lag, for every minute).
+        self.visible_at = publication_schedule(n, self.params)
 
     # -- time --------------------------------------------------------------------------
     def time_of(self, minute: int) -> datetime:
@@ -196,12 +222,15 @@ class SimulatedTable:
 
     # -- CloudWatch ------------------------------------------------------------------
     def published_until(self) -> int:
-        """Minutes before this index are visible in CloudWatch now."""
+        """Minutes before this index are visible in CloudWatch now, unless late or lost
+        (see ``visible``)."""
         return self.minute - self.params.metrics_lag_minutes
 
     def visible(self, k: int) -> bool:
         """Whether minute ``k``'s datapoints (if it has any) are published by now."""
-        return k < self.published_until()
+        if self.visible_at is None:
+            return k < self.published_until()
+        return self.visible_at[k] <= self.minute
 
     def usage(self, first: int, length: int,
               allowance_minutes: int = DEFAULT_PUBLICATION_ALLOWANCE_MINUTES) -> Usage:
@@ -227,6 +256,33 @@ class SimulatedTable:
                   f"{idle}_consumed": SeriesAnswer(), f"{idle}_throttled": SeriesAnswer()}
         return usage_from_series(series, self.time_of(first), length, self.now(),
                                  allowance_minutes, known_from=self.start)
+
+
+def publication_schedule(minutes: int, params: ModelParams) -> list[int] | None:
+    """The minute at whose start each minute's datapoints become visible: the lag, plus
+    1..late_max_minutes for a ``late_share`` of minutes, NEVER in the gaps; None when
+    every minute is on time (the plain lag, computed without a list)."""
+    if params.late_share <= 0 and params.gaps_per_day <= 0:
+        return None
+    # Two streams, so that the gaps do not move when the share of late minutes changes.
+    late = random.Random(f"{params.publication_seed}-late")
+    gaps = random.Random(f"{params.publication_seed}-gaps")
+    on_time = 1 + params.metrics_lag_minutes
+    visible = [k + on_time for k in range(minutes)]
+    if params.late_share > 0:
+        for k in range(minutes):
+            if late.random() < params.late_share:
+                visible[k] += late.randint(1, max(1, params.late_max_minutes))
+    gap_chance = params.gaps_per_day / MINUTES_PER_DAY
+    k = 0
+    while k < minutes and gap_chance > 0:
+        if gaps.random() < gap_chance:
+            length = gaps.randint(1, max(1, params.gap_max_minutes))
+            for j in range(k, min(minutes, k + length)):
+                visible[j] = NEVER
+            k += length
+        k += 1
+    return visible
 
 
 class SimClock:

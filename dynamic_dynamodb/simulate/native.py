@@ -5,40 +5,35 @@ Target tracking creates two CloudWatch alarms on the consumed capacity, with
 thresholds that follow the current provisioned capacity:
 
 * high: the last ``scale_out_points`` one-minute points all above target % of
-  provisioned -> scale out to the newest point's consumed / target;
+  provisioned -> scale out to consumed / target;
 * low: the last ``scale_in_points`` points all below (target - ``scale_in_gap``) %
   of provisioned -> scale in to the highest of those points / target (scale-in
   is the conservative direction).
 
-Only points measured at the current capacity count: after a change the alarms
-wait for fresh points. It sees consumed capacity only (never throttled demand)
-and is subject to the table's UPDATING lag and decrease rule like any other
-client: a refused decrease is simply not made.
+It sees consumed capacity only (never throttled demand) and is subject to the
+table's UPDATING lag and decrease rule like any other client: a refused decrease
+is simply not made. With the model's late or lost CloudWatch minutes, an alarm
+whose points are not all published keeps its state. (A minute without traffic is a
+point of 0 here; real CloudWatch publishes none, and AWS documents that its scaling
+then does not scale in an idle table: this model is kinder to native scaling.)
 
-These two readings of the documentation (fresh points; scale in from the
-highest point) reproduce the issue's reference figures on WorldCup98 (see the
-README's "Simulating a policy" section for the comparison).
+The rule itself (both alarms, and the three details AWS does not document as
+``NativeSettings`` options) is core/native_rule.py's, shared with the target mode's
+nightly tuning; here it meets the simulated table: the publication of its points,
+the action delay, DynamoDB's refusals. The defaults reproduce the issue's reference
+figures on WorldCup98 (see the README's "Simulating a policy" section); comparisons
+use the combination in which native scaling does best (``STRICTER``).
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
+from dynamic_dynamodb.core import native_rule
+from dynamic_dynamodb.core.native_rule import STRICTER, NativeSettings, ScaleOutFrom
 from dynamic_dynamodb.core.types import Dimension
 from dynamic_dynamodb.errors import AwsError
-from dynamic_dynamodb.settings import DEFAULT_MAX_CAPACITY, MIN_CAPACITY
 from dynamic_dynamodb.simulate.model import SimulatedTable
 
-
-@dataclass(frozen=True)
-class NativeSettings:
-    target_percent: float = 70.0
-    scale_out_points: int = 2
-    scale_in_points: int = 15
-    scale_in_gap: float = 20.0
-    min_capacity: int = MIN_CAPACITY
-    max_capacity: int = DEFAULT_MAX_CAPACITY
+__all__ = ["STRICTER", "NativeSettings", "NativeTargetTracking", "ScaleOutFrom"]
 
 
 class NativeTargetTracking:
@@ -49,33 +44,42 @@ class NativeTargetTracking:
         self.settings = settings or NativeSettings()
         # The first minute measured at the current capacity.
         self.fresh_from = 0
-
-    def _wanted(self, consumed_sum: float) -> int:
-        s = self.settings
-        need = math.ceil(consumed_sum / 60.0 / (s.target_percent / 100.0) - 1e-9)
-        return max(s.min_capacity, min(s.max_capacity, need))
+        # (minute due, capacity) of an alarm's action not yet taken.
+        self.pending: tuple[int, int] | None = None
 
     def check(self) -> None:
         table = self.table
+        if self.pending is not None:
+            due, delayed = self.pending
+            if table.minute >= due and not table.updating:
+                self.pending = None
+                if delayed != table.capacity:
+                    self._update(delayed)
+            return
         if table.updating:
             return
-        s = self.settings
-        newest = min(table.published_until(), len(table.demand))  # exclusive
-        capacity = table.capacity
-        points = table.consumed_sum
-        high = s.target_percent / 100.0 * capacity * 60.0
-        out_from = newest - s.scale_out_points
-        if out_from >= self.fresh_from and all(points[k] > high for k in range(out_from, newest)):
-            wanted = self._wanted(points[newest - 1])
-            if wanted > capacity:
-                self._update(wanted)
+        wanted = self._alarm()
+        if wanted is None:
             return
-        low = (s.target_percent - s.scale_in_gap) / 100.0 * capacity * 60.0
-        in_from = newest - s.scale_in_points
-        if in_from >= self.fresh_from and all(points[k] < low for k in range(in_from, newest)):
-            wanted = self._wanted(max(points[in_from:newest]))
-            if wanted < capacity:
-                self._update(wanted)
+        if self.settings.action_delay_minutes > 0:
+            self.pending = (table.minute + self.settings.action_delay_minutes, wanted)
+        else:
+            self._update(wanted)
+
+    def _alarm(self) -> int | None:
+        """The capacity an alarm in ALARM state asks for now, if any."""
+        table = self.table
+        s = self.settings
+        return native_rule.alarm(s, table.consumed_sum,
+                                 min(table.published_until(), len(table.demand)),
+                                 self.fresh_from if s.fresh_points_only else 0,
+                                 table.capacity, self._published)
+
+    def _published(self, first: int, end: int) -> bool:
+        """Whether every point of [first, end) is published: an alarm whose newest points
+        are late (or lost) keeps its state until they arrive (a lost point never does)."""
+        table = self.table
+        return table.visible_at is None or all(table.visible(k) for k in range(first, end))
 
     def _update(self, capacity: int) -> None:
         table = self.table
@@ -88,3 +92,4 @@ class NativeTargetTracking:
                 raise
             return
         self.fresh_from = table.minute + table.params.update_lag_minutes
+

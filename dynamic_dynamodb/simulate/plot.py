@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from dynamic_dynamodb.simulate.runner import PolicyRun
 
@@ -22,6 +23,20 @@ def require_matplotlib() -> None:
     except ImportError:
         raise PlotUnavailable("--plot needs matplotlib: pip install "
                               "'dynamic-dynamodb[plot]'") from None
+
+
+def save(fig: Any, ax: Any, path: str | Path, title: str, legend: str,
+         fontsize: int) -> None:
+    """Legend, title, and the figure written to ``path`` (then closed: many plots in one
+    process must not pile up)."""
+    import matplotlib.pyplot as plt
+
+    ax.legend(loc=legend, fontsize=fontsize)
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
 
 
 def plot_runs(runs: Sequence[PolicyRun], path: str | Path, title: str = "",
@@ -63,9 +78,4 @@ def plot_runs(runs: Sequence[PolicyRun], path: str | Path, title: str = "",
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize=8)
-    if title:
-        ax.set_title(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    save(fig, ax, path, title, legend="upper left", fontsize=8)

@@ -3,8 +3,11 @@
 The last column is the load; a header row is allowed. Rows are ``step`` minutes
 apart and a row holds its value for each minute it covers. When the first column
 holds timestamps (ISO 8601, naive = UTC), they place the rows: they must be in time
-order, one row per minute at most; a minute without a row has no load, and the first
-timestamp starts the simulated UTC clock. Demand in a minute, in capacity units per
+order, one row per minute at most, and the first timestamp starts the simulated UTC
+clock. A minute no row covers is a gap: missing data, not zero load. ``gaps`` says
+what fills it: ``hold`` (the default) the last value before it, ``zero`` no load,
+``interpolate`` a straight line between the values either side; ``Trace.filled``
+counts the minutes filled. Demand in a minute, in capacity units per
 second, is ``value / 60 * scale``; more than ``MAX_DEMAND`` is refused.
 """
 
@@ -18,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Literal
 
 from dynamic_dynamodb.errors import DynamicDynamoDBError
 
@@ -29,6 +33,9 @@ MAX_MINUTES = 20 * 366 * 24 * 60
 # largest capacity a configuration may name (settings.MAX_CONFIGURABLE_CAPACITY). Such a
 # value is a wrong column (an id, a byte count) or a typo, and would only overflow.
 MAX_DEMAND = 1e9
+
+GapFill = Literal["hold", "zero", "interpolate"]
+GAP_FILLS: tuple[GapFill, ...] = ("hold", "zero", "interpolate")
 
 
 class TraceError(DynamicDynamoDBError):
@@ -42,6 +49,8 @@ class Trace:
     start: datetime
     demand: tuple[float, ...]
     source: str = ""
+    filled: int = 0  # minutes no row covered, filled as ``gaps`` said
+    gaps: GapFill = "hold"
 
     @property
     def minutes(self) -> int:
@@ -124,8 +133,39 @@ def _in_order(rows: list[tuple[int, datetime | None, float]], name: str) -> date
     return first
 
 
-def read_trace(path: str | Path, step: int = 1, scale: float = 1.0) -> Trace:
-    """Read ``path`` (``.csv`` or ``.csv.gz``) into a per-minute demand Trace."""
+def fill_gaps(minutes: list[float | None], gaps: GapFill) -> int:
+    """Fill the None minutes of ``minutes`` in place (the first minute is never None);
+    how many were filled."""
+    filled = 0
+    k = 0
+    n = len(minutes)
+    while k < n:
+        if minutes[k] is not None:
+            k += 1
+            continue
+        end = k
+        while minutes[end] is None:  # the last minute has a row: it ends the trace
+            end += 1
+        before, after = minutes[k - 1], minutes[end]
+        assert before is not None and after is not None
+        for j in range(k, end):
+            if gaps == "zero":
+                minutes[j] = 0.0
+            elif gaps == "interpolate":
+                minutes[j] = before + (after - before) * (j - k + 1) / (end - k + 1)
+            else:
+                minutes[j] = before
+        filled += end - k
+        k = end
+    return filled
+
+
+def read_trace(path: str | Path, step: int = 1, scale: float = 1.0,
+               gaps: GapFill = "hold") -> Trace:
+    """Read ``path`` (``.csv`` or ``.csv.gz``) into a per-minute demand Trace; minutes
+    without a row are filled as ``gaps`` says (see the module's docstring)."""
+    if gaps not in GAP_FILLS:
+        raise TraceError(f"--gaps must be one of {', '.join(GAP_FILLS)}, not {gaps!r}")
     if step < 1:
         raise TraceError("--step must be at least 1 minute")
     if not math.isfinite(scale) or scale <= 0:
@@ -155,7 +195,7 @@ def read_trace(path: str | Path, step: int = 1, scale: float = 1.0) -> Trace:
                              f"(the first data row has one)")
     else:
         demand = [value * factor for _, _, value in rows for _ in range(step)]
-        return Trace(DEFAULT_START, tuple(demand), str(path))
+        return Trace(DEFAULT_START, tuple(demand), str(path), gaps=gaps)
 
     start = _in_order(rows, path.name).replace(second=0, microsecond=0)
     offsets = []
@@ -166,9 +206,10 @@ def read_trace(path: str | Path, step: int = 1, scale: float = 1.0) -> Trace:
     if length > MAX_MINUTES:
         raise TraceError(f"{path.name}: the timestamps span {length} minutes (over 20 years); "
                          f"are they right?")
-    minutes = [0.0] * length
+    minutes: list[float | None] = [None] * length
     for offset, value, _ in offsets:  # in time order: a later row wins an overlap (--step)
         load = value * factor
         for k in range(offset, offset + step):
             minutes[k] = load
-    return Trace(start, tuple(minutes), str(path))
+    filled = fill_gaps(minutes, gaps)
+    return Trace(start, tuple(m or 0.0 for m in minutes), str(path), filled, gaps)

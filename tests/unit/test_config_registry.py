@@ -92,8 +92,9 @@ def test_main_help_shows_what_each_flag_does_its_unit_and_default() -> None:
     text = " ".join(help_text().split())
 
     assert "see example-config.conf" not in text
-    assert "--check-interval SECONDS Seconds between two checks of every table. " \
-           "[seconds; default: 300]" in text
+    assert "--check-interval SECONDS Seconds between two checks of every table. Unset, " \
+           "and every table and GSI section in target mode: 60 (the target mode's design); " \
+           "else 300. [seconds; default: 300]" in text
     assert "--reads-upper-threshold, --writes-upper-threshold PERCENT Increase reads / " \
            "writes when the consumed capacity" in text
     assert "[percent; default: 90]" in text

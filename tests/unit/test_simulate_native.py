@@ -16,13 +16,14 @@ from dynamic_dynamodb.simulate.native import NativeSettings, NativeTargetTrackin
 START = datetime(2024, 3, 4, 12, 0, tzinfo=timezone.utc)
 
 
-def replay(demand: list[float], capacity: int = 100, **params: int) -> SimulatedTable:
+def replay(demand: list[float], capacity: int = 100, native: NativeSettings | None = None,
+           **params: int) -> SimulatedTable:
     table = SimulatedTable("t", Dimension.READS, demand, START, capacity,
                            ModelParams(**params))  # type: ignore[arg-type]
-    native = NativeTargetTracking(table, NativeSettings(target_percent=70))
+    scaler = NativeTargetTracking(table, native or NativeSettings(target_percent=70))
     for _ in demand:
         table.begin_minute()
-        native.check()
+        scaler.check()
         table.finish_minute()
     return table
 
@@ -71,3 +72,43 @@ def test_sees_consumed_not_throttled_demand() -> None:
     table = replay([200.0] * 12, capacity=10)
 
     assert table.updates[0].after == 15
+
+
+# The three undocumented details, each against the default on a case computed by hand:
+# (id, demand, settings, expected (minute, capacity after) of each UpdateTable).
+OPTIONS = [
+    # Every point counts: at minute 11 (the first ACTIVE minute at 115) the points of
+    # minutes 7 and 8 (100, measured at 100 units) are above 70 % of 115 = 80.5, so
+    # native scales out again at once instead of waiting for minutes 11, 12 (default:
+    # minute 15, see only-fresh-points-count).
+    ("all-points-count", [50.0] * 5 + [80.0] * 2 + [100.0] * 20,
+     NativeSettings(target_percent=70, fresh_points_only=False), [(9, 115), (11, 143)]),
+    # Scale out from the larger of the two points (90) rather than the newest (80):
+    # 90 / 0.7 -> 129 instead of 80 / 0.7 -> 115.
+    ("scale-out-from-the-larger-point", [50.0] * 5 + [90.0, 80.0] + [80.0] * 20,
+     NativeSettings(target_percent=70, scale_out_from="max"), [(9, 129)]),
+    ("scale-out-from-the-newest-point", [50.0] * 5 + [90.0, 80.0] + [80.0] * 20,
+     NativeSettings(target_percent=70), [(9, 115)]),
+    # One minute from alarm to action: the scale out (alarm at minute 9) is made at
+    # minute 10, the scale in (alarm at 17) at 18, with the capacity computed at the alarm.
+    ("one-minute-to-act-scale-out", [50.0] * 5 + [80.0] * 25,
+     NativeSettings(target_percent=70, action_delay_minutes=1), [(10, 115)]),
+    ("one-minute-to-act-scale-in", [40.0] * 30,
+     NativeSettings(target_percent=70, action_delay_minutes=1), [(18, 58)]),
+]
+
+
+@pytest.mark.parametrize("demand,settings,updates", [c[1:] for c in OPTIONS],
+                         ids=[c[0] for c in OPTIONS])
+def test_native_options(demand: list[float], settings: NativeSettings,
+                        updates: list[tuple[int, int]]) -> None:
+    table = replay(demand, native=settings)
+
+    assert [(u.minute, u.after) for u in table.updates] == updates
+
+
+def test_delayed_action_takes_effect_three_minutes_after_the_alarm() -> None:
+    table = replay([50.0] * 5 + [80.0] * 25,
+                   native=NativeSettings(target_percent=70, action_delay_minutes=1))
+
+    assert table.provisioned[10:13] == [100, 100, 115]

@@ -21,10 +21,11 @@ CASES = [
      DEFAULT_START),
     ("timestamps-set-the-clock", "period,count\n1998-04-30 21:30:00,60\n"
      "1998-04-30 21:31:00,30\n", 1, 1.0, [1.0, 0.5], datetime(1998, 4, 30, 21, 30, tzinfo=UTC)),
-    ("missing-minute-is-zero", "t,v\n2014-04-10 00:04:00,60\n2014-04-10 00:06:00,120\n", 1, 1.0,
-     [1.0, 0.0, 2.0], datetime(2014, 4, 10, 0, 4, tzinfo=UTC)),
+    ("missing-minute-holds-the-last-value",
+     "t,v\n2014-04-10 00:04:00,60\n2014-04-10 00:06:00,120\n", 1, 1.0,
+     [1.0, 1.0, 2.0], datetime(2014, 4, 10, 0, 4, tzinfo=UTC)),
     ("timed-step-with-gap", "t,v\n2014-04-10 00:04:00,60\n2014-04-10 00:14:00,120\n", 5, 1.0,
-     [1.0] * 5 + [0.0] * 5 + [2.0] * 5, datetime(2014, 4, 10, 0, 4, tzinfo=UTC)),
+     [1.0] * 10 + [2.0] * 5, datetime(2014, 4, 10, 0, 4, tzinfo=UTC)),
     ("seconds-within-a-minute", "t,v\n2014-04-10 00:00:59,60\n2014-04-10 00:01:00,120\n", 1,
      1.0, [1.0, 2.0], datetime(2014, 4, 10, tzinfo=UTC)),
     ("largest-load", "t,v\n2014-04-10 00:00:00,6e10\n", 1, 1.0, [1e9],
@@ -57,7 +58,42 @@ def test_gzip_reads_like_plain(tmp_path: Path) -> None:
     from_gzip, from_plain = read_trace(packed), read_trace(plain)
 
     assert (from_gzip.start, from_gzip.demand) == (from_plain.start, from_plain.demand)
-    assert list(from_gzip.demand) == [1.0, 0.0, 1.5]
+    assert list(from_gzip.demand) == [1.0, 1.0, 1.5]
+
+
+GAPPY = "t,v\n2014-04-10 00:00:00,60\n2014-04-10 00:04:00,180\n2014-04-10 00:05:00,60\n"
+
+
+@pytest.mark.parametrize("gaps,expected", [
+    ("hold", [1.0, 1.0, 1.0, 1.0, 3.0, 1.0]),
+    ("zero", [1.0, 0.0, 0.0, 0.0, 3.0, 1.0]),
+    ("interpolate", [1.0, 1.5, 2.0, 2.5, 3.0, 1.0]),
+])
+def test_a_gap_is_missing_data_filled_as_asked(tmp_path: Path, gaps: str,
+                                               expected: list[float]) -> None:
+    path = tmp_path / "gappy.csv"
+    path.write_text(GAPPY)
+
+    trace = read_trace(path, gaps=gaps)  # type: ignore[arg-type]
+
+    assert list(trace.demand) == pytest.approx(expected)
+    assert (trace.filled, trace.gaps) == (3, gaps)
+
+
+def test_a_trace_without_gaps_fills_nothing(tmp_path: Path) -> None:
+    timed, untimed = tmp_path / "timed.csv", tmp_path / "untimed.csv"
+    timed.write_text("t,v\n2014-04-10 00:00:00,60\n2014-04-10 00:01:00,60\n")
+    untimed.write_text("60\n0\n60\n")
+
+    assert read_trace(timed).filled == read_trace(untimed, step=5).filled == 0
+
+
+def test_an_unknown_gap_fill_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("60\n")
+
+    with pytest.raises(TraceError, match="--gaps must be one of hold, zero, interpolate"):
+        read_trace(path, gaps="mean")  # type: ignore[arg-type]
 
 
 BAD = [

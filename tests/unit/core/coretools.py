@@ -6,8 +6,11 @@ import dataclasses
 from datetime import datetime, timezone
 from typing import Any
 
+from dynamic_dynamodb.core.minutes import window_start
 from dynamic_dynamodb.core.types import (
+    Dimension,
     DimensionUsage,
+    ModeFacts,
     ResourceId,
     ResourceState,
     Usage,
@@ -64,3 +67,12 @@ def policy(
         writes=dataclasses.replace(REFERENCE_DIM, **(writes or {})),
         **top,
     )
+
+
+def mode_facts(window_minutes_ago: int = 8, dimension: Dimension = Dimension.READS,
+               decreases_today: int | None = 0, last_decrease: datetime | None = None,
+               last_increase: datetime | None = None, now: datetime = NOW) -> ModeFacts:
+    """What decide() tells a mode: the window starts ``window_minutes_ago`` whole minutes
+    before ``now``."""
+    return ModeFacts(ResourceId("t"), dimension, window_start(now, window_minutes_ago),
+                     decreases_today, last_decrease, last_increase)

@@ -14,7 +14,7 @@ from dynamic_dynamodb.core.threshold import ThresholdState
 from dynamic_dynamodb.core.types import ResourceHistory
 from dynamic_dynamodb.settings import ScalingMode
 
-from .coretools import NOW, dim_usage, policy, state, usage
+from .coretools import NOW, dim_usage, mode_facts, policy, state, usage
 
 
 def test_every_configurable_mode_has_an_entry() -> None:
@@ -34,7 +34,8 @@ def test_a_mode_state_is_frozen_and_fresh_without_arguments(name: str) -> None:
 def test_one_signature_for_every_mode(name: str) -> None:
     mode = MODES[name]
 
-    proposal = mode.propose(policy().reads, 100, dim_usage(50, 100), mode.state_type(), NOW)
+    proposal = mode.propose(policy().reads, 100, dim_usage(50, 100), mode.state_type(), NOW,
+                            mode_facts())
 
     assert isinstance(proposal.state, mode.state_type)
     assert proposal.reason.message
@@ -50,8 +51,13 @@ def test_a_reload_that_switches_mode_starts_the_new_modes_state_fresh() -> None:
 
     switched = decide(state(), low, target, first.history, NOW)
     assert isinstance(switched.history.reads.mode_state, TargetState)
-    assert switched.history.reads.mode_state.samples == (20.0,) * 5  # this window only
+    assert switched.history.reads.mode_state.demand == (20.0,) * 5  # this window only
 
     back = decide(state(), low, threshold, switched.history, NOW)
     assert back.history.reads.mode_state == ThresholdState(low_checks=1)  # counts anew
     assert back.reads.reason.code == "checks-before-scale-down"
+
+
+def test_only_the_target_mode_plans_its_own_decreases() -> None:
+    assert {name: mode.plans_decreases for name, mode in MODES.items()} == {
+        "threshold": False, "target": True}

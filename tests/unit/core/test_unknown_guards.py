@@ -4,7 +4,6 @@ without any datapoint, an unknown decrease budget. Unknown never decreases."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
 
 import pytest
 
@@ -60,7 +59,7 @@ CASES = [
     ("target-mode-idle-window-held-at-0-percent", "target", idle(), dim_usage(90, 100),
      False, 0, (100, 100), "zero-usage", "decreases at 0 % are off"),
     ("target-mode-idle-window-decreases-when-allowed", "target", idle(), dim_usage(90, 100),
-     True, 0, (1, 100), "clamped", "peak demand of the last 5 min 0.0 units/s"),
+     True, 0, (1, 100), "target-drift", "peak of the last 5 min 0.0 units/s"),
     ("threshold-mode-idle-window-held-at-0-percent", "threshold", idle(), dim_usage(50, 100),
      False, 0, (100, 100), "zero-usage", "decreases at 0 % are off"),
     ("unknown-budget-holds-a-decrease", "threshold", dim_usage(20, 100), dim_usage(95, 100),
@@ -85,7 +84,8 @@ def test_unknown_never_decreases(mode: str, reads: DimensionUsage | UnknownUsage
 
 
 def test_an_unknown_dimension_keeps_what_its_mode_remembers() -> None:
-    remembered = TargetState(samples=(40.0,) * 5, last_sample_at=NOW - timedelta(minutes=1))
+    newest = int(NOW.timestamp() // 60) - 3
+    remembered = TargetState(demand=(40.0,) * 5, newest=newest, first_known=newest - 4)
     history = ResourceHistory(reads=DimensionHistory("high", remembered))
 
     d = decide(state(), Usage(UNKNOWN, dim_usage(50, 100)), policy(scaling_mode="target"),
