@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from dynamic_dynamodb.aws.metrics import Series, usage_from_series
 from dynamic_dynamodb.backend import MetricRequest
 from dynamic_dynamodb.core.minutes import SeriesAnswer
+from dynamic_dynamodb.core.replay import DEFAULT_MODEL
 from dynamic_dynamodb.core.types import (
     Decision,
     Dimension,
@@ -51,11 +52,12 @@ class ModelParams:
     """The simulated table's physics; each default is DynamoDB's documented behaviour
     or a close simplification of it."""
 
-    burst_seconds: float = 300.0
-    metrics_lag_minutes: int = 2
-    update_lag_minutes: int = 2
-    free_decreases_per_day: int = 4
-    decrease_interval_seconds: int = 3600
+    # DynamoDB's physics is declared once, in the pure core's replay model.
+    burst_seconds: float = DEFAULT_MODEL.burst_seconds
+    metrics_lag_minutes: int = DEFAULT_MODEL.metrics_lag
+    update_lag_minutes: int = DEFAULT_MODEL.update_lag
+    free_decreases_per_day: int = DEFAULT_MODEL.free_decreases
+    decrease_interval_seconds: int = DEFAULT_MODEL.decrease_interval * 60
     # The burst bucket at the start, in seconds of the start capacity (0: empty).
     initial_burst_seconds: float = 0.0
     # CloudWatch publication beyond the lag (see publication_schedule): the
